@@ -1,0 +1,90 @@
+"""What the singing engine needs from a voice: say a line and tell where each syllable is.
+
+A voice receives the phrase as :class:`~yinse.text.LyricSyllable` objects (one per sung
+syllable, already through the text front end) and returns the audio with, for each
+syllable, where it starts, where its vowel nucleus starts and ends, and where it ends.
+The engine cuts and stretches speech at exactly those points, so they are the whole
+contract between a voice and the engine.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ..text import LyricSyllable
+
+
+@dataclass(frozen=True)
+class SyllableTiming:
+    """Where one syllable lies in a voice's speech (seconds from the utterance start).
+
+    ``start_s <= nucleus_start_s < nucleus_end_s <= end_s``: the onset consonants lie
+    before the nucleus, the coda consonants after it.
+    """
+
+    start_s: float
+    nucleus_start_s: float
+    nucleus_end_s: float
+    end_s: float
+
+
+@dataclass
+class Utterance:
+    """Mono float32 speech at ``sr`` with one timing per syllable asked for."""
+
+    audio: np.ndarray
+    sr: int
+    syllables: list[SyllableTiming]
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """What ``yinse voices`` lists about a voice."""
+
+    name: str
+    language: str
+    source: str
+    licence: str
+    commercial_use: bool
+    #: Comfortable sung range as MIDI note numbers (low, high).
+    range_midi: tuple[int, int]
+
+
+class Voice(ABC):
+    """A voice that can say a phrase with syllable timings and speak free text."""
+
+    info: VoiceInfo
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def language(self) -> str:
+        return self.info.language
+
+    @abstractmethod
+    def say_syllables(self, syllables: Sequence[LyricSyllable]) -> Utterance:
+        """Say the syllables as one natural phrase and report one timing per syllable."""
+
+    @abstractmethod
+    def speak(self, text: str) -> tuple[np.ndarray, int]:
+        """Say free text (several sentences allowed); returns mono float32 audio and rate."""
+
+
+def nucleus_from_phones(
+    phones: Sequence[tuple[str, float, float]], is_vowel
+) -> tuple[float, float, float, float]:
+    """Syllable timing from its phones ``(symbol, start_s, end_s)``: the nucleus runs from
+    the first to the last vowel phone.  A syllable with no vowel (a syllabic consonant
+    such as "m" or "ng") takes its voiced middle half as the nucleus."""
+    start, end = phones[0][1], phones[-1][2]
+    vowels = [p for p in phones if is_vowel(p[0])]
+    if vowels:
+        return start, vowels[0][1], vowels[-1][2], end
+    quarter = (end - start) / 4
+    return start, start + quarter, end - quarter, end
