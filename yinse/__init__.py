@@ -1,0 +1,39 @@
+"""Yinse (音色): a local-first AI singing studio.
+
+The Python API is three calls::
+
+    score = yinse.load_score("song.musicxml")
+    audio, sr = yinse.sing(score, voice="baker")
+    audio, sr = yinse.speak("你好，世界", voice="baker")
+
+Heavy libraries (TensorFlow, onnxruntime) load only when a voice is first used.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+
+def load_score(path, *, lyrics_path=None, verse: int = 1):
+    """Read a score (MusicXML, MXL, MIDI, UST or ``.notes``); see :mod:`yinse.formats`."""
+    from .formats import load_score as _load
+
+    return _load(path, lyrics_path=lyrics_path, verse=verse)
+
+
+def sing(score, *, voice: str, key_shift: float = 0.0, tempo_bpm: float | None = None, seed: int = 0):
+    """Sing ``score`` in ``voice``; returns ``(audio, sample_rate)``, mono float32."""
+    from .pipeline import SingRequest, sing as _sing
+
+    render = _sing(SingRequest(score, voice, key_shift=key_shift, tempo_bpm=tempo_bpm, seed=seed))
+    return render.audio, render.sr
+
+
+def speak(text: str, *, voice: str):
+    """Say ``text`` in ``voice``; returns ``(audio, sample_rate)``, mono float32."""
+    from .pipeline import SpeakRequest, speak as _speak
+
+    return _speak(SpeakRequest(text, voice))
+
+
+__all__ = ["__version__", "load_score", "sing", "speak"]

@@ -31,6 +31,8 @@ from ..voices.base import SyllableTiming, Utterance, Voice
 from .pitch import Expression, PitchNote, cents_to_hz, f0_curve_cents
 
 FRAME_S = 0.005
+#: Silence before score time 0, so a first consonant and breath before beat 0 are kept.
+LEAD_IN_S = 0.5
 OUTPUT_SR = 44100
 PEAK_DBFS = -1.0
 #: Longest onset consonant kept before a phrase's first note (seconds).
@@ -57,6 +59,8 @@ class Render:
     #: Target F0 on the song's 5 ms frame grid (Hz; 0 where unvoiced) and its times.
     target_times_s: np.ndarray = field(repr=False)
     target_f0_hz: np.ndarray = field(repr=False)
+    #: Where score time 0 lies in the audio (room for the first consonant and breath).
+    offset_s: float = 0.0
 
 
 @dataclass
@@ -66,26 +70,46 @@ class _World:
     ap: np.ndarray
 
 
-def analyse(audio: np.ndarray, sr: int, nuclei_s: Sequence[tuple[float, float]] = ()) -> _World:
-    """WORLD analysis at 5 ms: DIO + StoneMask for F0, CheapTrick, D4C.
+def analyse(
+    audio: np.ndarray, sr: int, timings: Sequence[SyllableTiming] = ()
+) -> tuple[_World, list[SyllableTiming]]:
+    """WORLD analysis at 5 ms (DIO + StoneMask, CheapTrick, D4C) and the syllable timings
+    refined by what the speech actually does.
 
-    Vowel nuclei that DIO calls unvoiced (short or quiet vowels) get an interpolated F0
-    before the envelope and aperiodicity are measured: D4C calls every unvoiced frame fully
-    aperiodic, and a sung vowel built from such frames would be pure noise."""
+    A nucleus starts where voicing starts: a voice's phone durations often let an unvoiced
+    initial (s, sh, x, ...) run into the final (measured on baker: half of a final's first
+    frames still unvoiced), so a nucleus start in unvoiced frames moves to the first voiced
+    frame (by at most 60 % of the nucleus).  Frames inside a nucleus that DIO still calls
+    unvoiced (short or quiet vowels) get an interpolated F0 before the envelope and
+    aperiodicity are measured, since D4C calls every unvoiced frame fully aperiodic and a
+    sung vowel built from such frames would be pure noise."""
     import pyworld
 
     x = np.ascontiguousarray(audio, dtype=np.float64)
     f0, t = pyworld.dio(x, sr, f0_floor=60.0, f0_ceil=800.0, frame_period=FRAME_S * 1000)
     f0 = pyworld.stonemask(x, f0, t, sr)
     voiced = f0 > 0
+    refined = [_voiced_nucleus_start(tim, voiced) for tim in timings]
     if voiced.sum() >= 2:
         filled = np.interp(t, t[voiced], f0[voiced])
-        for a_s, b_s in nuclei_s:
-            span = (t >= a_s) & (t < b_s) & ~voiced
+        for tim in refined:
+            span = (t >= tim.nucleus_start_s) & (t < tim.nucleus_end_s) & ~voiced
             f0[span] = filled[span]
     sp = pyworld.cheaptrick(x, f0, t, sr)
     ap = pyworld.d4c(x, f0, t, sr)
-    return _World(f0, sp, ap)
+    return _World(f0, sp, ap), refined
+
+
+def _voiced_nucleus_start(timing: SyllableTiming, voiced: np.ndarray) -> SyllableTiming:
+    first = int(round(timing.nucleus_start_s / FRAME_S))
+    limit = timing.nucleus_start_s + 0.6 * (timing.nucleus_end_s - timing.nucleus_start_s)
+    last = min(len(voiced), int(limit / FRAME_S))
+    k = first
+    while k < last and not voiced[k]:
+        k += 1
+    if k == first or k >= last:
+        return timing
+    return SyllableTiming(timing.start_s, k * FRAME_S, timing.nucleus_end_s, timing.end_s)
 
 
 class SingingEngine:
@@ -101,13 +125,13 @@ class SingingEngine:
         score.validate()
         self.check_range(score)
         phrases = score.phrases()
-        total_s = score.duration_s + 0.5
+        total_s = LEAD_IN_S + score.duration_s + 0.5
         rng = np.random.default_rng(self.seed)
         out: np.ndarray | None = None
         sr = 0
-        times = np.arange(0.0, total_s, FRAME_S)
+        times = np.arange(0.0, total_s, FRAME_S)  # audio time; score time + LEAD_IN_S
         target = np.zeros_like(times)
-        prev_end_s = 0.0
+        prev_end_s = -LEAD_IN_S
         for i, phrase in enumerate(phrases):
             syllables = lyric_syllables(phrase, self.voice.language)
             utterance = self.voice.say_syllables(syllables)
@@ -117,19 +141,21 @@ class SingingEngine:
             start_s, audio, f0_t, f0_hz = self._sing_phrase(
                 score, phrase, utterance, prev_end_s=prev_end_s, rng=rng
             )
-            at = int(round(start_s * sr))
+            at = int(round((start_s + LEAD_IN_S) * sr))
             if at < 0:
                 audio, at = audio[-at:], 0
             out[at : at + len(audio)] += audio[: len(out) - at]
-            k = np.clip(np.round(f0_t / FRAME_S).astype(int), 0, len(target) - 1)
+            k = np.clip(np.round((f0_t + LEAD_IN_S) / FRAME_S).astype(int), 0, len(target) - 1)
             target[k] = np.where(f0_hz > 0, f0_hz, target[k])
             last = score.notes[phrase[-1].note_indexes[-1]]
             prev_end_s = score.seconds_at(last.end_beats)
             if progress:
                 progress(i + 1, len(phrases))
         assert out is not None
-        audio = _to_output(out[: int(total_s * sr)], sr)
-        return Render(audio=audio, sr=OUTPUT_SR, target_times_s=times, target_f0_hz=target)
+        audio, out_sr = finalize_audio(out[: int(total_s * sr)], sr)
+        return Render(
+            audio=audio, sr=out_sr, target_times_s=times, target_f0_hz=target, offset_s=LEAD_IN_S
+        )
 
     def check_range(self, score: Score) -> None:
         low, high = self.voice.info.range_midi
@@ -194,14 +220,12 @@ class SingingEngine:
                 f"the voice '{self.voice.name}' gave {len(utterance.syllables)} timings for "
                 f"{len(phrase)} syllables"
             )
-        world = analyse(
-            utterance.audio, sr, [(s.nucleus_start_s, s.nucleus_end_s) for s in utterance.syllables]
-        )
+        world, timings = analyse(utterance.audio, sr, utterance.syllables)
         n_speech = len(world.f0)
-        segments, nuclei = self._layout(score, phrase, utterance.syllables)
+        segments, nuclei = self._layout(score, phrase, timings)
         seg = np.array(segments)
         sing_start = seg[0, 0]
-        rest_before = sing_start - prev_end_s if prev_end_s else sing_start
+        rest_before = sing_start - prev_end_s
         breath_s = BREATH_S if (e.breaths and rest_before >= BREATH_MIN_REST_S) else 0.0
         t_start = sing_start - breath_s
         times = np.arange(t_start, seg[-1, 1], FRAME_S)
@@ -220,11 +244,9 @@ class SingingEngine:
         speech_voiced = (world.f0[i0] > 0) | (world.f0[i1] > 0)
 
         in_nucleus = np.zeros(len(times), bool)
-        syllable_of = np.full(len(times), -1)
         for k, (n0, n1) in enumerate(nuclei):
             mask = (times >= n0) & (times < n1)
             in_nucleus |= mask
-            syllable_of[mask] = k
         voiced = inside & (speech_voiced | in_nucleus)
 
         notes = [score.notes[i] for g in phrase for i in g.note_indexes]
@@ -235,7 +257,7 @@ class SingingEngine:
         f0 = np.where(voiced, cents_to_hz(cents), 0.0)
 
         freqs = np.linspace(0, sr / 2, world.sp.shape[1])
-        log_sp += self._loudness(world, utterance, phrase, times, in_nucleus, syllable_of, nuclei)[:, None]
+        log_sp += self._loudness(world, timings, times, nuclei)[:, None]
         log_sp += self._liveliness(times, in_nucleus, freqs, rng)
         if e.singer_formant_db:
             bump = np.exp(-0.5 * ((freqs - e.singer_formant_hz) / 500.0) ** 2)
@@ -256,12 +278,12 @@ class SingingEngine:
         )
         return t_start, audio, times, f0
 
-    def _loudness(self, world, utterance, phrase, times, in_nucleus, syllable_of, nuclei) -> np.ndarray:
+    def _loudness(self, world, timings, times, nuclei) -> np.ndarray:
         """Log-power gain per frame that evens syllable loudness (half-way to the phrase
         median, so the speech's own accents survive) and adds the note velocity."""
         energy = np.log(world.sp.mean(axis=1) + 1e-16)
         levels = []
-        for tim in utterance.syllables:
+        for tim in timings:
             a, b = int(tim.nucleus_start_s / FRAME_S), max(int(tim.nucleus_start_s / FRAME_S) + 1, int(tim.nucleus_end_s / FRAME_S))
             levels.append(float(np.median(energy[a : min(b, len(energy))])) if a < len(energy) else float(np.median(energy)))
         levels = np.array(levels)
@@ -306,7 +328,7 @@ def _edge_ramps(inside: np.ndarray, frame_s: float) -> np.ndarray:
     return amp
 
 
-def _to_output(audio: np.ndarray, sr: int) -> np.ndarray:
+def finalize_audio(audio: np.ndarray, sr: int) -> tuple[np.ndarray, int]:
     """Resample to the output rate and bring the peak to −1 dBFS (never clipping)."""
     from scipy.signal import resample_poly
 
@@ -315,7 +337,7 @@ def _to_output(audio: np.ndarray, sr: int) -> np.ndarray:
     peak = float(np.max(np.abs(y))) if len(y) else 0.0
     if peak > 0:
         y = y * (10 ** (PEAK_DBFS / 20) / peak)
-    return y.astype(np.float32)
+    return y.astype(np.float32), OUTPUT_SR
 
 
 def _name(midi: float) -> str:

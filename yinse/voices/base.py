@@ -50,7 +50,9 @@ class VoiceInfo:
     source: str
     licence: str
     commercial_use: bool
-    #: Comfortable sung range as MIDI note numbers (low, high).
+    #: The range the voice can sing, as MIDI note numbers (low, high); the engine refuses
+    #: notes outside it (WORLD would render them, but far from the speaking pitch the
+    #: voice's spectral envelope no longer sounds like a person).
     range_midi: tuple[int, int]
 
 

