@@ -257,7 +257,8 @@ class SingingEngine:
         f0 = np.where(voiced, cents_to_hz(cents), 0.0)
 
         freqs = np.linspace(0, sr / 2, world.sp.shape[1])
-        log_sp += self._loudness(world, timings, times, nuclei)[:, None]
+        velocities = [score.notes[g.note_indexes[0]].velocity for g in phrase]
+        log_sp += self._loudness(world, timings, times, nuclei, velocities)[:, None]
         log_sp += self._liveliness(times, in_nucleus, freqs, rng)
         if e.singer_formant_db:
             bump = np.exp(-0.5 * ((freqs - e.singer_formant_hz) / 500.0) ** 2)
@@ -278,9 +279,10 @@ class SingingEngine:
         )
         return t_start, audio, times, f0
 
-    def _loudness(self, world, timings, times, nuclei) -> np.ndarray:
+    def _loudness(self, world, timings, times, nuclei, velocities) -> np.ndarray:
         """Log-power gain per frame that evens syllable loudness (half-way to the phrase
-        median, so the speech's own accents survive) and adds the note velocity."""
+        median, so the speech's own accents survive) and follows the note velocity
+        (amplitude ∝ velocity/100, so MIDI velocity 50 sings 6 dB softer than 100)."""
         energy = np.log(world.sp.mean(axis=1) + 1e-16)
         levels = []
         for tim in timings:
@@ -289,6 +291,7 @@ class SingingEngine:
         levels = np.array(levels)
         target = np.median(levels)
         gain_k = np.clip(0.5 * (target - levels), -np.log(4), np.log(4))
+        gain_k += 2 * np.log(np.clip(np.array(velocities, float), 1, 127) / 100.0)
         centres = np.array([(n0 + n1) / 2 for n0, n1 in nuclei])
         gain = np.interp(times, centres, gain_k) if len(centres) > 1 else np.full(len(times), gain_k[0])
         return gain
