@@ -23,7 +23,8 @@ def load_score(path, *, lyrics_path=None, verse: int = 1):
 
 def sing(score, *, voice: str, key_shift: float = 0.0, tempo_bpm: float | None = None, seed: int = 0):
     """Sing ``score`` in ``voice``; returns ``(audio, sample_rate)``, mono float32."""
-    from .pipeline import SingRequest, sing as _sing
+    from .pipeline import SingRequest
+    from .pipeline import sing as _sing
 
     render = _sing(SingRequest(score, voice, key_shift=key_shift, tempo_bpm=tempo_bpm, seed=seed))
     return render.audio, render.sr
@@ -31,7 +32,8 @@ def sing(score, *, voice: str, key_shift: float = 0.0, tempo_bpm: float | None =
 
 def speak(text: str, *, voice: str):
     """Say ``text`` in ``voice``; returns ``(audio, sample_rate)``, mono float32."""
-    from .pipeline import SpeakRequest, speak as _speak
+    from .pipeline import SpeakRequest
+    from .pipeline import speak as _speak
 
     return _speak(SpeakRequest(text, voice))
 

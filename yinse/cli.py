@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -80,9 +79,9 @@ def sing(
     voice: str = typer.Option(..., "--voice", "-v", help="voice name (see 'yinse voices')"),
     output: Path = typer.Option(..., "--output", "-o", help="output audio (.wav, .flac, .ogg)"),
     key: float = typer.Option(0.0, "--key", help="transpose by this many semitones, e.g. +2"),
-    tempo: Optional[float] = typer.Option(None, "--tempo", help="tempo in BPM (scales tempo changes)"),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="also write pitch over spectrogram (.png)"),
-    lyrics: Optional[Path] = typer.Option(None, "--lyrics", help="lyrics text placed one syllable per note"),
+    tempo: float | None = typer.Option(None, "--tempo", help="tempo in BPM (scales tempo changes)"),
+    plot: Path | None = typer.Option(None, "--plot", help="also write pitch over spectrogram (.png)"),
+    lyrics: Path | None = typer.Option(None, "--lyrics", help="lyrics text placed one syllable per note"),
     verse: int = typer.Option(1, "--verse", help="which verse of a MusicXML score to sing"),
     vibrato: float = typer.Option(25.0, "--vibrato", help="vibrato depth in cents (0 = none)"),
     seed: int = typer.Option(0, "--seed", help="seed for the small random pitch and level motion"),

@@ -80,7 +80,7 @@ def test_melisma_after_rest_fails_validation(tmp_path: Path) -> None:
 def test_docstring_example_parses() -> None:
     import textwrap
 
-    import yinse.formats.notation as notation
+    from yinse.formats import notation
 
     example = notation.__doc__.split("Example::")[1].split("Header lines")[0]
     score = read_notes(textwrap.dedent(example), source="docstring").validate()

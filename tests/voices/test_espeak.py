@@ -10,17 +10,16 @@ import pytest
 pytest.importorskip("espeakng_loader")
 pyworld = pytest.importorskip("pyworld")
 
-from yinse.core.errors import VoiceError  # noqa: E402
-from yinse.text import LyricSyllable  # noqa: E402
-from yinse.voices.base import Utterance  # noqa: E402
-from yinse.voices.espeak import (  # noqa: E402
+from yinse.core.errors import VoiceError
+from yinse.text import LyricSyllable
+from yinse.voices.base import Utterance
+from yinse.voices.espeak import (
     EspeakVoice,
     available_languages,
     cmn_token,
-    fit_spans,
     for_language,
-    is_vowel,
 )
+from yinse.voices.ipa import fit_spans, is_vowel
 
 TWINKLE = [["twin", "kle"], ["twin", "kle"], ["lit", "tle"], ["star"]]
 ZH_CHARS = "一闪一闪亮晶晶"

@@ -10,8 +10,8 @@ validates the result so every format refuses unsingable input the same way.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..core.errors import InputError
 from ..core.score import Score

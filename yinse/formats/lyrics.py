@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable
 
 from ..core.errors import InputError
 from ..core.score import Score

@@ -110,7 +110,7 @@ def read_notes(data: bytes | str, *, source: str) -> Score:
         if header:
             name, value = header.group(1).lower(), header.group(2).strip()
 
-            def bad(what: str, example: str) -> InputError:
+            def bad(what: str, example: str, line_no=line_no, name=name, value=value) -> InputError:
                 return InputError(
                     f"{source}, line {line_no}: {name} {value!r} is not {what}; "
                     f"write it like '{name}: {example}'"

@@ -18,9 +18,9 @@ it on the song's time axis:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from math import gcd
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -244,9 +244,8 @@ class SingingEngine:
         speech_voiced = (world.f0[i0] > 0) | (world.f0[i1] > 0)
 
         in_nucleus = np.zeros(len(times), bool)
-        for k, (n0, n1) in enumerate(nuclei):
-            mask = (times >= n0) & (times < n1)
-            in_nucleus |= mask
+        for n0, n1 in nuclei:
+            in_nucleus |= (times >= n0) & (times < n1)
         voiced = inside & (speech_voiced | in_nucleus)
 
         notes = [score.notes[i] for g in phrase for i in g.note_indexes]

@@ -11,15 +11,14 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from ..core.errors import VoiceError
-from ..text import LyricSyllable
-from ..text import mandarin
+from ..text import LyricSyllable, mandarin
 from .base import SyllableTiming, Utterance, Voice, VoiceInfo
 
 SR = 24000

@@ -10,8 +10,8 @@ contract between a voice and the engine.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -76,17 +76,3 @@ class Voice(ABC):
     @abstractmethod
     def speak(self, text: str) -> tuple[np.ndarray, int]:
         """Say free text (several sentences allowed); returns mono float32 audio and rate."""
-
-
-def nucleus_from_phones(
-    phones: Sequence[tuple[str, float, float]], is_vowel
-) -> tuple[float, float, float, float]:
-    """Syllable timing from its phones ``(symbol, start_s, end_s)``: the nucleus runs from
-    the first to the last vowel phone.  A syllable with no vowel (a syllabic consonant
-    such as "m" or "ng") takes its voiced middle half as the nucleus."""
-    start, end = phones[0][1], phones[-1][2]
-    vowels = [p for p in phones if is_vowel(p[0])]
-    if vowels:
-        return start, vowels[0][1], vowels[-1][2], end
-    quarter = (end - start) / 4
-    return start, start + quarter, end - quarter, end

@@ -24,15 +24,16 @@ import bisect
 import ctypes
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Sequence
 
 import numpy as np
 
 from ..core.errors import VoiceError
 from ..text import LyricSyllable
-from .base import SyllableTiming, Utterance, Voice, VoiceInfo, nucleus_from_phones
+from .base import SyllableTiming, Utterance, Voice, VoiceInfo
+from .ipa import _STRESS, Span, fit_spans, word_spans
 
 # --- speak_lib.h -----------------------------------------------------------------
 AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -293,26 +294,6 @@ def for_language(lang: str, **kwargs) -> EspeakVoice:
 
 
 # --- phonetics --------------------------------------------------------------------
-IPA_VOWELS = set("aeiouyɐɑɒæɛɜɝɞɔəɘɵɤɨʉɪʊʌʏøœɯɶɚᵻɷ")
-#: Combining marks that make a consonant syllabic (``n̩``).
-_SYLLABIC = ("\u0329", "\u030d")
-_STRESS = "ˈˌ"
-
-
-def is_vowel(ipa: str) -> bool:
-    """True for an espeak IPA phoneme name that is a syllable nucleus: a vowel,
-    diphthong or r-/l-coloured vowel (``ˈaɪ``, ``əl``, ``ˈɑːɹ``), a syllabic consonant
-    (``n̩``) or espeak's Mandarin syllabic nasal (``ŋ-``)."""
-    s = ipa.strip(_STRESS)
-    if not s:
-        return False
-    return (
-        any(c in IPA_VOWELS for c in s)
-        or any(m in s for m in _SYLLABIC)
-        or s in ("ŋ-", "n-", "m-")
-    )
-
-
 #: Pinyin that espeak-ng's ``cmn`` cannot read, respelled to the nearest it can.
 _CMN_RESPELL = {"m": "mu", "hm": "hen", "hng": "heng", "ê": "ei", "wong": "weng"}
 _PINYIN = re.compile(r"^([a-zêü:]+?)([1-5]?)$")
@@ -333,51 +314,6 @@ def cmn_token(s: LyricSyllable) -> str:
         base = base[0] + "ong"  # espeak-ng reads xiong/qiong/jiong as English
     token = f"{base}{tone}"
     return f"{token} er5" if s.erhua and not base.endswith("r") else token
-
-
-Phone = tuple[str, float, float]  # (IPA name, start_s, end_s)
-Span = tuple[float, float, float, float]  # start, nucleus start, nucleus end, end
-
-
-def syllable_spans(phones: Sequence[Phone]) -> list[Span]:
-    """A word's phones split into syllables, one per vowel phoneme (espeak names a whole
-    diphthong as one phoneme).  Consonants between two vowels go to the next syllable,
-    except the first of a cluster, which closes the previous one."""
-    nuclei = [i for i, p in enumerate(phones) if is_vowel(p[0])]
-    if not nuclei:
-        return [nucleus_from_phones(phones, is_vowel)]
-    firsts = [0]
-    for a, b in zip(nuclei, nuclei[1:]):
-        cluster = list(range(a + 1, b))
-        firsts.append(cluster[1] if len(cluster) >= 2 else (cluster[0] if cluster else b))
-    lasts = [f - 1 for f in firsts[1:]] + [len(phones) - 1]
-    return [
-        (phones[f][1], phones[v][1], phones[v][2], phones[last][2])
-        for f, v, last in zip(firsts, nuclei, lasts)
-    ]
-
-
-def fit_spans(spans: Sequence[Span], pieces: int, *, keep_first: bool = False) -> list[Span]:
-    """Make ``pieces`` syllables: merge the neighbouring pair with the least nucleus
-    (keeping the longer nucleus, or the first with ``keep_first``, the other vowel
-    becoming onset or coda), or split the longest nucleus in two, until the count is
-    right."""
-
-    def nucleus(s: Span) -> float:
-        return s[2] - s[1]
-
-    spans = list(spans)
-    while len(spans) > pieces:
-        k = min(range(len(spans) - 1), key=lambda i: nucleus(spans[i]) + nucleus(spans[i + 1]))
-        a, b = spans[k], spans[k + 1]
-        keep = a if keep_first or nucleus(a) >= nucleus(b) else b
-        spans[k : k + 2] = [(a[0], keep[1], keep[2], b[3])]
-    while len(spans) < pieces:
-        k = max(range(len(spans)), key=lambda i: nucleus(spans[i]))
-        s0, n0, n1, s1 = spans[k]
-        mid = (n0 + n1) / 2
-        spans[k : k + 1] = [(s0, n0, mid, mid), (mid, mid, n1, s1)]
-    return spans
 
 
 # --- the voice --------------------------------------------------------------------
@@ -502,7 +438,7 @@ class EspeakVoice(Voice):
         for first, last, ph in groups:
             pieces = sum(n for _, n in tokens[first : last + 1])
             erhua = any(t.endswith(" er5") for t, _ in tokens[first : last + 1])
-            spans.extend(fit_spans(syllable_spans(ph), pieces, keep_first=erhua))
+            spans.extend(fit_spans(word_spans(ph), pieces, keep_first=erhua))
         spans = _clean(spans, 1.0 / sr)
 
         # The audio keeps PAD_S before the first and after the last syllable (zeros

@@ -10,15 +10,14 @@ Noise scales are zero, so the same phrase gives the same audio every time.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from functools import cached_property
 from itertools import groupby
-from typing import Sequence
 
 import numpy as np
 
 from ..core.errors import VoiceError
-from ..text import LyricSyllable
-from ..text import english
+from ..text import LyricSyllable, english
 from .base import Utterance, Voice, VoiceInfo
 from .ipa import word_timings
 
