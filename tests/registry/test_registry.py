@@ -64,3 +64,13 @@ def test_newer_schema_is_refused(tmp_path):
 def test_unreachable_database_is_a_clear_error(tmp_path):
     with pytest.raises(ProvenanceError, match="cannot open the registry"):
         Registry(f"sqlite:///{tmp_path / 'missing' / 'deeper' / 'r.db'}")
+
+
+def test_the_same_registry_runs_on_postgresql(postgres_url):
+    reg = Registry(postgres_url)
+    assert reg.version() == len(MIGRATIONS)
+    record(reg, render_id="12" * 32)
+    found = reg.find_by_payload("12" * 8)
+    assert found and found.outputs[0]["sha256"] == "cd" * 32
+    assert found.created_at.tzinfo is not None
+    assert Registry(postgres_url).find_by_render_id("12" * 32) is not None  # reopened: no re-migration
