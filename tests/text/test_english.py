@@ -33,3 +33,9 @@ def test_unknown_word_still_sings_without_phones():
 def test_bad_english_lyrics_are_refused(lyric, words):
     with pytest.raises(InputError, match=words):
         english.lyric_syllables([lyric], ["single"])
+
+
+def test_other_alphabetic_languages_keep_their_letters_and_words():
+    syllables = english.lyric_syllables(["Grü-", "ße", "schön"], ["single"] * 3, language="de")
+    assert [s.word for s in syllables] == ["Grüße", "Grüße", "schön"]
+    assert all(s.language == "de" and s.phones == () for s in syllables)

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from ..core.errors import InputError
 from ..core.score import SyllableGroup
 from .syllable import LyricSyllable
 
-LANGUAGES = ("zh", "en")
-
 
 def lyric_syllables(groups: list[SyllableGroup], language: str) -> list[LyricSyllable]:
-    """The sung syllables of a phrase, one per syllable group, in ``language``."""
+    """The sung syllables of a phrase, one per syllable group, in ``language``: Mandarin
+    through pinyin, every other language as words for the voice to pronounce."""
     lyrics = [g.lyric for g in groups]
     if language == "zh":
         from . import mandarin
 
         return mandarin.lyric_syllables(lyrics)
-    if language == "en":
-        from . import english
+    from . import english
 
-        return english.lyric_syllables(lyrics, [g.syllabic for g in groups])
-    raise InputError(f"no lyrics front end for language '{language}'; use one of {LANGUAGES}")
+    # English, and any other alphabetic language an espeak voice pronounces by itself.
+    return english.lyric_syllables(lyrics, [g.syllabic for g in groups], language=language)
 
 
-__all__ = ["LANGUAGES", "LyricSyllable", "lyric_syllables"]
+__all__ = ["LyricSyllable", "lyric_syllables"]

@@ -15,7 +15,7 @@ from functools import lru_cache
 from ..core.errors import InputError
 from .syllable import LyricSyllable
 
-_WORD_CHARS = re.compile(r"[^A-Za-z']+")
+_NOT_WORD_CHARS = re.compile(r"[^\w']+|[\d_]+")
 #: Two-consonant onsets English allows; a longer cluster keeps only a legal tail.
 _ONSETS2 = {
     "P R", "P L", "B R", "B L", "T R", "T W", "D R", "D W", "K R", "K L", "K W", "G R",
@@ -74,28 +74,33 @@ def count_syllables(word: str) -> int:
 
 
 def clean_word(text: str) -> str:
-    return _WORD_CHARS.sub("", text).strip("'")
+    """Letters (any script) and apostrophes: punctuation, digits and hyphens go."""
+    return _NOT_WORD_CHARS.sub("", text).strip("'")
 
 
-def _check_writable(lyric: str, index: int) -> None:
+def _check_writable(lyric: str, index: int, language: str) -> None:
     if re.search(r"\d", lyric):
         raise InputError(
             f"syllable {index + 1} ('{lyric}') has digits; write the number as words"
         )
     if re.search(r"[\u3400-\u9fff]", lyric):
         raise InputError(
-            f"syllable {index + 1} ('{lyric}') is Chinese but the voice sings English; "
+            f"syllable {index + 1} ('{lyric}') is Chinese but the voice sings '{language}'; "
             "choose a Mandarin voice (e.g. baker)"
         )
 
 
-def lyric_syllables(lyrics: list[str], syllabics: list[str]) -> list[LyricSyllable]:
+def lyric_syllables(
+    lyrics: list[str], syllabics: list[str], *, language: str = "en"
+) -> list[LyricSyllable]:
     """One syllable per sung lyric; ``syllabics`` are MusicXML's single/begin/middle/end
-    (a lyric ending in ``-`` also continues its word)."""
+    (a lyric ending in ``-`` also continues its word).  For a language other than English
+    (an espeak voice) the words are rebuilt the same way and the voice pronounces them;
+    CMUdict phones and stress are left empty."""
     words: list[list[int]] = []  # lyric indexes per word
     open_word = False
     for i, (lyric, syllabic) in enumerate(zip(lyrics, syllabics)):
-        _check_writable(lyric, i)
+        _check_writable(lyric, i, language)
         if open_word and words:
             words[-1].append(i)
         else:
@@ -109,12 +114,13 @@ def lyric_syllables(lyrics: list[str], syllabics: list[str]) -> list[LyricSyllab
             raise InputError(
                 f"syllable {members[0] + 1} ('{bad}') has no letters to sing; give it a word"
             )
-        pieces = _distribute(syllabify(word_phones(word)), len(members))
+        phones = word_phones(word) if language == "en" else ()
+        pieces = _distribute(syllabify(phones), len(members))
         for k, i in enumerate(members):
             phones = pieces[k]
             stress = next((int(p[-1]) for p in phones if is_vowel(p)), None)
             out[i] = LyricSyllable(
-                text=clean_word(lyrics[i]) or word, language="en", phones=phones, word=word,
+                text=clean_word(lyrics[i]) or word, language=language, phones=phones, word=word,
                 word_index=word_index, index_in_word=k, word_syllables=len(members),
                 stress=stress,
             )  # fmt: skip
