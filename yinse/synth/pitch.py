@@ -80,21 +80,27 @@ def f0_curve_cents(
             x = (times_s[window] - (cur.start_s - half)) / e.portamento_s
             curve[window] = cents_of[k - 1] + (cents_of[k] - cents_of[k - 1]) * _smoothstep(x)
             if interval > 0 and e.preparation_cents:
-                # Preparation: a small dip before rising, as singers gather for the leap.
-                t0 = max(prev.start_s, cur.start_s - half - e.preparation_s)
+                # Preparation: a small dip before rising, as singers gather for the leap;
+                # on a short note it is shorter and shallower, so its middle stays in tune.
+                prev_len = prev.end_s - prev.start_s
+                t0 = cur.start_s - half - min(e.preparation_s, 0.2 * prev_len)
                 prep = (times_s >= t0) & (times_s < cur.start_s - half)
                 x = (times_s[prep] - t0) / max(1e-6, cur.start_s - half - t0)
-                curve[prep] -= e.preparation_cents * np.sin(np.pi * x)
+                depth = e.preparation_cents * _length_factor(prev_len)
+                curve[prep] -= depth * np.sin(np.pi * x)
         if joined and abs(interval) >= e.overshoot_min_interval and e.overshoot_cents:
-            # Overshoot: pass the target in the direction of the leap, then settle.
+            # Overshoot: pass the target in the direction of the leap, then settle; on a
+            # short note it is smaller and quicker (the settle fits in its first third).
+            length = cur.end_s - cur.start_s
+            decay = min(e.overshoot_decay_s, 0.3 * length)
             t0 = cur.start_s + half
             after = (times_s >= t0) & (times_s < cur.end_s)
             dt = times_s[after] - t0
             # Rises over the first 30 % of the decay, then an exponential settle.
-            shape = np.sin(np.pi / 2 * np.clip(dt / (0.3 * e.overshoot_decay_s), 0, 1)) * np.exp(
-                -np.maximum(0.0, dt - 0.3 * e.overshoot_decay_s) / (0.25 * e.overshoot_decay_s)
+            shape = np.sin(np.pi / 2 * np.clip(dt / (0.3 * decay), 0, 1)) * np.exp(
+                -np.maximum(0.0, dt - 0.3 * decay) / (0.25 * decay)
             )
-            curve[after] += np.sign(interval) * e.overshoot_cents * shape
+            curve[after] += np.sign(interval) * e.overshoot_cents * _length_factor(length) * shape
     for note in notes:
         depth = e.vibrato_depth_cents if note.vibrato_depth_cents is None else note.vibrato_depth_cents
         length = note.end_s - note.start_s
@@ -116,6 +122,11 @@ def f0_curve_cents(
         smooth *= e.fluctuation_cents / (np.std(smooth) * 2.5 + 1e-9)  # ±7 c ≈ 2.5 σ
         curve += smooth
     return curve
+
+
+def _length_factor(length_s: float) -> float:
+    """Full-size ornaments from half a second up, proportionally smaller below."""
+    return float(np.clip(length_s / 0.5, 0.0, 1.0))
 
 
 def cents_to_hz(cents: np.ndarray) -> np.ndarray:
