@@ -74,3 +74,18 @@ def test_the_same_registry_runs_on_postgresql(postgres_url):
     assert found and found.outputs[0]["sha256"] == "cd" * 32
     assert found.created_at.tzinfo is not None
     assert Registry(postgres_url).find_by_render_id("12" * 32) is not None  # reopened: no re-migration
+
+
+def test_a_failing_commit_hook_rolls_the_rows_back():
+    reg = Registry()
+
+    def fail():
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        reg.record_output(
+            render_id="f" * 64, payload_hex="f" * 16, kind="sing", voice=None, consent_id=None,
+            snapshot_hash="f" * 64, engine_version="0", settings={}, file_name="o.wav",
+            file_format="wav", sha256="0" * 64, before_commit=fail,
+        )  # fmt: skip
+    assert reg.find_by_render_id("f" * 64) is None

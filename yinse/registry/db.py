@@ -165,8 +165,11 @@ class Registry:
         file_name: str,
         file_format: str,
         sha256: str,
+        before_commit: Callable[[], None] | None = None,
     ) -> None:
-        """One transaction: the render (once) and this output file."""
+        """One transaction: the render (once) and this output file.  ``before_commit`` runs
+        inside it (the output stage moves the file into place there), so the rows exist
+        exactly when the file does: if it raises, nothing is recorded."""
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
             exists = conn.execute(
@@ -188,6 +191,8 @@ class Registry:
                     sha256=sha256, created_at=now,
                 )
             )  # fmt: skip
+            if before_commit is not None:
+                before_commit()
 
     def find_by_payload(self, payload_hex: str) -> RenderRecord | None:
         return self._find(renders.c.payload_hex == payload_hex.lower())
