@@ -77,7 +77,7 @@ def voices() -> None:
 def sing(
     score: Path = typer.Argument(..., help="MusicXML (.musicxml/.xml/.mxl), MIDI, UST or .notes"),
     voice: str = typer.Option(..., "--voice", "-v", help="voice name (see 'yinse voices')"),
-    output: Path = typer.Option(..., "--output", "-o", help="output audio (.wav, .flac, .ogg)"),
+    output: Path = typer.Option(..., "--output", "-o", help="output audio (.wav, .flac, .ogg, .mp3)"),
     key: float = typer.Option(0.0, "--key", help="transpose by this many semitones, e.g. +2"),
     tempo: float | None = typer.Option(None, "--tempo", help="tempo in BPM (scales tempo changes)"),
     plot: Path | None = typer.Option(None, "--plot", help="also write pitch over spectrogram (.png)"),
@@ -85,6 +85,7 @@ def sing(
     verse: int = typer.Option(1, "--verse", help="which verse of a MusicXML score to sing"),
     vibrato: float = typer.Option(25.0, "--vibrato", help="vibrato depth in cents (0 = none)"),
     seed: int = typer.Option(0, "--seed", help="seed for the small random pitch and level motion"),
+    explicit_label: bool = typer.Option(False, "--explicit-label", help="add the audible AI notice at start and end"),
 ) -> None:
     """Sing a score in a voice."""
     from .formats import load_score
@@ -94,12 +95,12 @@ def sing(
     loaded = load_score(score, lyrics_path=lyrics, verse=verse)
     request = SingRequest(
         loaded, voice, key_shift=key, tempo_bpm=tempo,
-        expression=Expression(vibrato_depth_cents=vibrato), seed=seed,
+        expression=Expression(vibrato_depth_cents=vibrato), seed=seed, explicit_label=explicit_label,
     )  # fmt: skip
     bar, update = _progress("singing")
     with bar:
         record = sing_to_file(request, output, plot_path=plot, progress=update)
-    typer.echo(f"{record.path}  ({record.duration_s:.1f} s, {record.sr} Hz, render {record.render_id[:12]})")
+    typer.echo(f"{record.path}  ({record.duration_s:.1f} s, {record.sr} Hz, payload {record.payload_hex})")
     if plot:
         typer.echo(f"{plot}  (pitch plot)")
 
@@ -109,13 +110,76 @@ def sing(
 def speak(
     text: str = typer.Argument(..., help="what to say"),
     voice: str = typer.Option(..., "--voice", "-v", help="voice name (see 'yinse voices')"),
-    output: Path = typer.Option(..., "--output", "-o", help="output audio (.wav, .flac, .ogg)"),
+    output: Path = typer.Option(..., "--output", "-o", help="output audio (.wav, .flac, .ogg, .mp3)"),
+    explicit_label: bool = typer.Option(False, "--explicit-label", help="add the audible AI notice at start and end"),
 ) -> None:
     """Say text in a voice."""
     from .pipeline import SpeakRequest, speak_to_file
 
-    record = speak_to_file(SpeakRequest(text, voice), output)
-    typer.echo(f"{record.path}  ({record.duration_s:.1f} s, {record.sr} Hz)")
+    record = speak_to_file(SpeakRequest(text, voice, explicit_label=explicit_label), output)
+    typer.echo(f"{record.path}  ({record.duration_s:.1f} s, {record.sr} Hz, payload {record.payload_hex})")
+
+
+@app.command()
+@_user_errors
+def verify(
+    file: Path = typer.Argument(..., help="an audio file (WAV, FLAC, Ogg, MP3)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Say what a file is: watermark, registry record, C2PA signature, labels."""
+    import json
+
+    from .provenance.verify import format_report, verify_file
+
+    report = verify_file(file)
+    typer.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_report(report))
+
+
+@app.command()
+@_user_errors
+def mark(
+    source: Path = typer.Argument(..., help="audio made or edited outside Yinse"),
+    output: Path = typer.Option(..., "--output", "-o", help="marked output (.wav, .flac, .ogg, .mp3)"),
+    payload: str | None = typer.Option(None, "--payload", help="64-bit payload as 16 hex digits"),
+    explicit_label: bool = typer.Option(False, "--explicit-label", help="add the audible AI notice"),
+) -> None:
+    """Watermark, label, sign and record an existing audio file."""
+    from .pipeline import mark_file
+
+    record = mark_file(source, output, payload_hex=payload, explicit_label=explicit_label)
+    note = " (it already carried this watermark: kept one mark)" if record.already_marked else ""
+    typer.echo(f"{record.path}  payload {record.payload_hex}{note}")
+
+
+keys_app = typer.Typer(help="The local signing identity for C2PA manifests.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("init")
+@_user_errors
+def keys_init(
+    owner: str = typer.Option("Yinse local", "--owner", help="name in the signing certificate"),
+    force: bool = typer.Option(False, "--force", help="replace existing keys"),
+) -> None:
+    """Make a local root and signing certificate (owner-only permissions)."""
+    from .core.paths import data_home
+    from .provenance.keys import init_keys
+
+    typer.echo(_describe_keys(init_keys(data_home(), owner=owner, force=force)))
+
+
+@keys_app.command("show")
+@_user_errors
+def keys_show() -> None:
+    """Show the signing identity."""
+    from .core.paths import data_home
+    from .provenance.keys import load_keys
+
+    typer.echo(_describe_keys(load_keys(data_home())))
+
+
+def _describe_keys(info) -> str:
+    return "\n".join(f"{k}: {v}" for k, v in info.describe().items())
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ import numpy as np
 from . import __version__
 from .core.errors import ConsentError
 from .core.score import Score
-from .provenance.output import OutputRecord, check_output_path, write_audio
+from .provenance.output import OutputRecord, Provenance, check_output_path, publish
 from .synth.engine import Progress, Render, SingingEngine, finalize_audio
 from .synth.pitch import Expression
 from .voices import Voice, get_voice
@@ -35,6 +35,7 @@ class SingRequest:
     tempo_bpm: float | None = None
     expression: Expression = field(default_factory=Expression)
     seed: int = 0
+    explicit_label: bool = False
 
     def prepared_score(self) -> Score:
         score = self.score.transposed(self.key_shift)
@@ -50,18 +51,25 @@ class SingRequest:
             "tempo_bpm": self.tempo_bpm,
             "expression": asdict(self.expression),
             "seed": self.seed,
+            "explicit_label": self.explicit_label,
             "engine": __version__,
         }
         return _hash(blob)
+
+    def settings(self) -> dict:
+        return {"key_shift": self.key_shift, "tempo_bpm": self.tempo_bpm, "seed": self.seed,
+                "expression": asdict(self.expression), "title": self.score.title}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class SpeakRequest:
     text: str
     voice: str
+    explicit_label: bool = False
 
     def render_id(self) -> str:
-        return _hash({"kind": "speak", "text": self.text, "voice": self.voice, "engine": __version__})
+        return _hash({"kind": "speak", "text": self.text, "voice": self.voice,
+                      "explicit_label": self.explicit_label, "engine": __version__})  # fmt: skip
 
 
 def _hash(blob: dict) -> str:
@@ -99,7 +107,11 @@ def sing_to_file(
     if plot_path is not None:
         _check_plot_path(plot_path)
     render = sing(request, progress=progress)
-    record = write_audio(render.audio, render.sr, out_path, render_id=request.render_id())
+    provenance = Provenance(request.render_id(), "sing", voice=request.voice, settings=request.settings())
+    record = publish(
+        render.audio, render.sr, out_path, provenance, explicit_label=request.explicit_label,
+        spoken_prompt=_spoken_prompt(get_voice(request.voice).language, render.sr) if request.explicit_label else None,
+    )  # fmt: skip
     if plot_path is not None:
         from .synth.plot import plot_render
 
@@ -117,7 +129,73 @@ def speak(request: SpeakRequest) -> tuple[np.ndarray, int]:
 def speak_to_file(request: SpeakRequest, out_path: str | os.PathLike) -> OutputRecord:
     check_output_path(out_path)
     audio, sr = speak(request)
-    return write_audio(audio, sr, out_path, render_id=request.render_id())
+    provenance = Provenance(request.render_id(), "speak", voice=request.voice, settings={"text": request.text})
+    spoken = _spoken_prompt(get_voice(request.voice).language, sr) if request.explicit_label else None
+    return publish(audio, sr, out_path, provenance, explicit_label=request.explicit_label, spoken_prompt=spoken)
+
+
+def mark_file(
+    in_path: str | os.PathLike,
+    out_path: str | os.PathLike,
+    *,
+    payload_hex: str | None = None,
+    explicit_label: bool = False,
+) -> OutputRecord:
+    """Mark audio made or edited outside Yinse (after a DAW, say): same output stage, a
+    registry record of kind ``mark``.  A file that already carries our watermark keeps
+    its payload, so it ends up with one mark and one label, not two."""
+    from .core.errors import InputError
+    from .provenance import watermark
+    from .provenance.output import watermark_key
+    from .provenance.verify import _read_audio
+
+    check_output_path(out_path)
+    source = Path(in_path)
+    if not source.is_file():
+        raise InputError(f"'{source}' is not a file; give the audio file to mark")
+    audio, sr = _read_audio(source)
+    existing = watermark.detect(audio, sr, key=watermark_key())
+    if payload_hex is not None:
+        payload_hex = payload_hex.lower().removeprefix("0x")
+        if len(payload_hex) != 16 or any(c not in "0123456789abcdef" for c in payload_hex):
+            raise InputError(f"--payload '{payload_hex}' must be 16 hex digits (64 bits), e.g. 0123456789abcdef")
+    if existing.found:
+        found_hex = existing.payload.hex()
+        if payload_hex and payload_hex != found_hex:
+            raise InputError(
+                f"'{source.name}' already carries the Yinse watermark {found_hex}; a second "
+                "payload would make both unreadable — mark the unmarked original instead"
+            )
+        payload_hex = found_hex
+    blob = hashlib.sha256(source.read_bytes()).hexdigest()
+    render_id = _hash({"kind": "mark", "source_sha256": blob, "payload": payload_hex, "engine": __version__})
+    provenance = Provenance(
+        render_id, "mark", settings={"source": source.name, "source_sha256": blob,
+                                     "already_marked": existing.found},
+        payload_hex=payload_hex,
+    )  # fmt: skip
+    if existing.found:  # keep one mark: write the audio as it is, without a second embedding
+        return publish(audio, sr, out_path, provenance, explicit_label=explicit_label, watermark=False)
+    return publish(audio, sr, out_path, provenance, explicit_label=explicit_label)
+
+
+def _spoken_prompt(language: str, sr: int) -> np.ndarray | None:
+    """The spoken AI notice in the output's language, by the built-in voice for it."""
+    from scipy.signal import resample_poly
+
+    from .provenance.explicit import PROMPT_TEXT
+
+    voice_name = {"zh": "baker", "en": "joe"}.get(language)
+    if voice_name is None:
+        return None
+    audio, voice_sr = get_voice(voice_name).speak(PROMPT_TEXT[language])
+    audio, out_sr = finalize_audio(audio, voice_sr)
+    if out_sr != sr:
+        from math import gcd
+
+        g = gcd(sr, out_sr)
+        audio = resample_poly(audio, sr // g, out_sr // g).astype(np.float32)
+    return audio
 
 
 def _check_plot_path(path: str | os.PathLike) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -51,8 +50,9 @@ def test_sing_writes_labelled_audio_and_a_plot(tmp_path):
     assert result.exit_code == 0, result.output
     info = sf.info(out)
     assert info.samplerate == 44100 and info.channels == 1 and info.subtype == "PCM_24"
-    label = json.loads(sf.SoundFile(out).comment)
-    assert label["AIGC"]["Label"] == "1"
+    from yinse.provenance.labels import read_label
+
+    assert read_label(out)["AIGC"]["Label"] == "1"
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png", "out.wav", "song.notes"]
 

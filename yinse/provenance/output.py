@@ -1,33 +1,81 @@
-"""The one way audio leaves Yinse: checked path, atomic write, AI-generated label.
+"""The one way audio leaves Yinse: every output is watermarked, labelled, signed and recorded.
 
-Every command writes its audio through :func:`write_audio`, so marking (watermark, C2PA,
-registry record) can be added here once and reaches every output.  Today it writes the
-file atomically and puts an implicit AIGC label (GB 45438-2025 JSON) into the file's
-comment tag; the watermark, the AIGC-named metadata field and signing are still to come.
+:func:`publish` is called by every command (sing, speak, mark, later song and convert) and
+by the service.  In order, all on a temporary file in the destination folder:
+
+1. the explicit label (rhythm prompt, plus a spoken prompt if given), when asked for;
+2. the watermark: a 64-bit payload, the first 16 hex digits of the render id, so a found
+   mark leads to the registry record;
+3. the audio is encoded (WAV/FLAC 24-bit, Ogg Vorbis, MP3);
+4. the implicit AIGC label (GB 45438-2025) goes into the format's metadata;
+5. a C2PA manifest is signed with the local identity (made on first use);
+6. the file's hash is recorded in the registry and the file renamed into place inside the
+   same transaction.  A failure at any step leaves neither a file nor a row.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..core.errors import InputError
+from ..core.paths import data_home
 
-FORMATS = {".wav": ("WAV", "PCM_24"), ".flac": ("FLAC", "PCM_24"), ".ogg": ("OGG", "VORBIS")}
+#: extension -> (soundfile format, subtype)
+FORMATS = {
+    ".wav": ("WAV", "PCM_24"),
+    ".flac": ("FLAC", "PCM_24"),
+    ".ogg": ("OGG", "VORBIS"),
+    ".mp3": ("MP3", "MPEG_LAYER_III"),
+}
 PRODUCER = "Yinse"
+#: The watermark key is public on purpose: anyone with Yinse can detect the mark.  Its job
+#: is to say "made by Yinse, render X"; authenticity comes from the signed manifest.
+WATERMARK_KEY_ENV = "YINSE_WATERMARK_KEY"
+DEFAULT_WATERMARK_KEY = b"yinse/aigc-watermark/v1"
+
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def watermark_key() -> bytes:
+    return os.environ.get(WATERMARK_KEY_ENV, "").encode() or DEFAULT_WATERMARK_KEY
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What an output says about itself."""
+
+    render_id: str
+    kind: str  # sing | speak | mark | song | convert
+    voice: str | None = None
+    consent_id: str | None = None
+    settings: dict = field(default_factory=dict)
+    #: 16 hex digits; by default the start of the render id.
+    payload_hex: str | None = None
+
+    @property
+    def payload(self) -> str:
+        return (self.payload_hex or self.render_id[:16]).lower()
 
 
 @dataclass(frozen=True)
 class OutputRecord:
     path: Path
     render_id: str
+    payload_hex: str
     sr: int
     duration_s: float
+    sha256: str
+    c2pa_signed: bool
+    label_replaced: bool = False
+    already_marked: bool = False
 
 
 def check_output_path(path: str | os.PathLike) -> Path:
@@ -43,46 +91,103 @@ def check_output_path(path: str | os.PathLike) -> Path:
         )
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
-        raise InputError(f"cannot write '{out}': the folder '{parent}' does not exist; create it first")
+        raise InputError(
+            f"cannot write '{out}': the folder '{parent}' does not exist; create it first"
+        )
     if not os.access(parent, os.W_OK):
         raise InputError(f"cannot write '{out}': the folder '{parent}' is not writable")
     return out
 
 
-def aigc_label(render_id: str) -> dict:
+def aigc_label(provenance: Provenance) -> dict:
     """The implicit label of GB 45438-2025 (Label 1 = AI-generated)."""
     return {
         "AIGC": {
             "Label": "1",
             "ContentProducer": PRODUCER,
-            "ProduceID": render_id,
-            "ReservedCode1": "",
+            "ProduceID": provenance.render_id,
+            "ReservedCode1": provenance.payload,
             "ContentPropagator": PRODUCER,
-            "PropagateID": render_id,
+            "PropagateID": provenance.render_id,
             "ReservedCode2": "",
         }
     }
 
 
-def write_audio(audio: np.ndarray, sr: int, path: str | os.PathLike, *, render_id: str) -> OutputRecord:
-    """Write mono float audio atomically (temp file in the same folder, then rename)."""
+def publish(
+    audio: np.ndarray,
+    sr: int,
+    path: str | os.PathLike,
+    provenance: Provenance,
+    *,
+    explicit_label: bool = False,
+    spoken_prompt: np.ndarray | None = None,
+    watermark: bool = True,
+) -> OutputRecord:
+    """Mark, label, sign, record and write ``audio`` (mono float) to ``path``.
+    ``watermark=False`` only for audio that already carries our mark (``yinse mark``)."""
     import soundfile as sf
 
+    from . import c2pa_sign, labels
+    from . import watermark as wm
+    from .explicit import with_explicit_label
+    from .keys import ensure_keys
+    from ..registry import Registry
+
     out = check_output_path(path)
-    if audio.ndim != 1 or not len(audio):
-        raise InputError("nothing to write: the rendered audio is empty")
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim != 1 or not len(audio) or not np.isfinite(audio).all():
+        raise InputError("nothing to write: the audio is empty, not mono or not finite")
+    if explicit_label:
+        audio = with_explicit_label(audio, sr, spoken_prompt)
+    if watermark:
+        audio = wm.embed(audio, sr, bytes.fromhex(provenance.payload), key=watermark_key())
+    marked = np.clip(audio, -1.0, 1.0)
     fmt, subtype = FORMATS[out.suffix.lower()]
-    clipped = np.clip(audio, -1.0, 1.0)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent or ".")
+    keys = ensure_keys(data_home())
+    registry = Registry()
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent)
     os.close(fd)
+    tmp = Path(tmp_name)
     try:
-        with sf.SoundFile(tmp, "w", samplerate=sr, channels=1, format=fmt, subtype=subtype) as f:
-            # FLAC takes tags only before the first samples.
-            f.comment = json.dumps(aigc_label(render_id), ensure_ascii=False)
-            f.software = PRODUCER
-            f.write(clipped)
-        os.replace(tmp, out)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it owner-only; outputs are ordinary files
+        sf.write(tmp, marked, sr, format=fmt, subtype=subtype)
+        replaced = labels.write_label(tmp, aigc_label(provenance))
+        signed = c2pa_sign.can_sign(tmp)  # Ogg cannot carry a C2PA manifest (c2pa 0.38)
+        if signed:
+            c2pa_sign.sign_file(
+                tmp,
+                keys=keys,
+                title=out.name,
+                assertions={
+                    "render_id": provenance.render_id,
+                    "kind": provenance.kind,
+                    "voice": provenance.voice,
+                    "consent_id": provenance.consent_id,
+                    "snapshot_hash": provenance.render_id,
+                    "engine": _versions(),
+                    "watermark_payload": provenance.payload,
+                },
+            )
+        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        registry.record_output(
+            render_id=provenance.render_id, payload_hex=provenance.payload, kind=provenance.kind,
+            voice=provenance.voice, consent_id=provenance.consent_id,
+            snapshot_hash=provenance.render_id, engine_version=_versions()["yinse"],
+            settings=provenance.settings, file_name=out.name, file_format=out.suffix.lower()[1:],
+            sha256=digest, before_commit=lambda: os.replace(tmp, out),
+        )  # fmt: skip
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
-    return OutputRecord(path=out, render_id=render_id, sr=sr, duration_s=len(audio) / sr)
+    return OutputRecord(
+        path=out, render_id=provenance.render_id, payload_hex=provenance.payload, sr=sr,
+        duration_s=len(marked) / sr, sha256=digest, c2pa_signed=signed, label_replaced=bool(replaced),
+        already_marked=not watermark,
+    )  # fmt: skip
+
+
+def _versions() -> dict:
+    from .. import __version__
+
+    return {"yinse": __version__, "watermark": "org.yinse.watermark.v1"}
