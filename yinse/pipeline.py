@@ -147,13 +147,13 @@ def mark_file(
     from .core.errors import InputError
     from .provenance import watermark
     from .provenance.output import watermark_key
-    from .provenance.verify import _read_audio
+    from .provenance.verify import read_audio
 
     check_output_path(out_path)
     source = Path(in_path)
     if not source.is_file():
         raise InputError(f"'{source}' is not a file; give the audio file to mark")
-    audio, sr = _read_audio(source)
+    audio, sr = read_audio(source)
     existing = watermark.detect(audio, sr, key=watermark_key())
     if payload_hex is not None:
         payload_hex = payload_hex.lower().removeprefix("0x")

@@ -8,18 +8,13 @@ the target folder and ``os.replace`` so a failed export never leaves half a file
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
+from ..core.atomic import temp_beside
 from ..core.errors import InputError
 
 #: Scores are small; anything bigger is not a score (or is a decompression bomb).
 MAX_FILE_BYTES = 50 * 1024 * 1024
-
-# Read once at import (single-threaded then) so atomic writes get the permissions a plain
-# open() would have given; os.umask can only be read by setting it.
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 def read_bytes(path: str | os.PathLike[str], *, what: str = "score") -> bytes:
@@ -52,25 +47,14 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     if not folder.is_dir():
         raise InputError(f"cannot write {p}: folder {folder} does not exist; create it first")
     try:
-        mode = p.stat().st_mode & 0o7777
-    except OSError:
-        mode = 0o666 & ~_UMASK
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, p)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write {p}: {exc.strerror or exc}") from None
-        raise
+        with temp_beside(p) as tmp:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, p)
+    except OSError as exc:
+        raise InputError(f"cannot write {p}: {exc.strerror or exc}") from None
 
 
 def decode_utf8(data: bytes, *, source: str, what: str) -> str:

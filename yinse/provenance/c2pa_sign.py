@@ -34,10 +34,10 @@ import base64
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..core.atomic import temp_beside
 from ..core.errors import ProvenanceError
 from .keys import KeyInfo
 
@@ -117,30 +117,22 @@ def sign_file(
         "builder": {"thumbnail": {"enabled": False}},
     }
     try:
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent
-        )
+        with temp_beside(path) as tmp:
+            try:
+                info = c2pa.C2paSignerInfo(b"es256", keys.cert_pem(), keys.key_pem(), None)
+                signer = c2pa.Signer.from_info(info)
+                context = c2pa.Context.from_dict(settings)
+                with signer, context, c2pa.Builder(manifest, context=context) as builder:
+                    with open(path, "rb") as source, open(tmp, "w+b") as dest:
+                        builder.sign(signer, mime, source, dest)
+                        dest.flush()
+                        os.fsync(dest.fileno())
+            except c2pa.C2paError as error:
+                raise ProvenanceError(f"cannot sign '{path.name}': {_first_line(error)}") from error
+            shutil.copymode(path, tmp)
+            os.replace(tmp, path)
     except OSError as error:
         raise ProvenanceError(f"cannot sign '{path}': {error}") from error
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        try:
-            info = c2pa.C2paSignerInfo(b"es256", keys.cert_pem(), keys.key_pem(), None)
-            signer = c2pa.Signer.from_info(info)
-            context = c2pa.Context.from_dict(settings)
-            with signer, context, c2pa.Builder(manifest, context=context) as builder:
-                with open(path, "rb") as source, open(tmp, "w+b") as dest:
-                    builder.sign(signer, mime, source, dest)
-                    dest.flush()
-                    os.fsync(dest.fileno())
-        except c2pa.C2paError as error:
-            raise ProvenanceError(f"cannot sign '{path.name}': {_first_line(error)}") from error
-        shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def build_manifest(assertions: dict, *, title: str) -> dict:

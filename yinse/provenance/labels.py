@@ -30,9 +30,9 @@ import json
 import os
 import shutil
 import struct
-import tempfile
 from pathlib import Path
 
+from ..core.atomic import temp_beside
 from ..core.errors import ProvenanceError
 
 FIELD = "AIGC"
@@ -67,27 +67,19 @@ def write_label(path: str | os.PathLike, label: dict) -> bool:
         raise ProvenanceError(f"the AIGC label for '{path.name}' is not JSON: {error}") from error
 
     try:
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent
-        )
+        with temp_beside(path) as tmp:
+            if kind == "wav":
+                replaced = _wav_write(path, tmp, text)
+            else:
+                _check_complete(kind, path)
+                shutil.copyfile(path, tmp)
+                replaced = _WRITERS[kind](tmp, text, path.name)
+            shutil.copymode(path, tmp)
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
     except OSError as error:
         raise ProvenanceError(f"cannot label '{path}': {error}") from error
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        if kind == "wav":
-            replaced = _wav_write(path, tmp, text)
-        else:
-            _check_complete(kind, path)
-            shutil.copyfile(path, tmp)
-            replaced = _WRITERS[kind](tmp, text, path.name)
-        shutil.copymode(path, tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return replaced
 
 

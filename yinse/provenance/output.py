@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ..core.atomic import temp_beside
 from ..core.errors import InputError
 from ..core.paths import data_home
 
@@ -38,10 +38,6 @@ PRODUCER = "Yinse"
 #: is to say "made by Yinse, render X"; authenticity comes from the signed manifest.
 WATERMARK_KEY_ENV = "YINSE_WATERMARK_KEY"
 DEFAULT_WATERMARK_KEY = b"yinse/aigc-watermark/v1"
-
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 def watermark_key() -> bytes:
@@ -128,11 +124,11 @@ def publish(
     ``watermark=False`` only for audio that already carries our mark (``yinse mark``)."""
     import soundfile as sf
 
+    from ..registry import Registry
     from . import c2pa_sign, labels
     from . import watermark as wm
     from .explicit import with_explicit_label
     from .keys import ensure_keys
-    from ..registry import Registry
 
     out = check_output_path(path)
     audio = np.asarray(audio, dtype=np.float32)
@@ -146,11 +142,7 @@ def publish(
     fmt, subtype = FORMATS[out.suffix.lower()]
     keys = ensure_keys(data_home())
     registry = Registry()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it owner-only; outputs are ordinary files
+    with temp_beside(out) as tmp:
         sf.write(tmp, marked, sr, format=fmt, subtype=subtype)
         replaced = labels.write_label(tmp, aigc_label(provenance))
         signed = c2pa_sign.can_sign(tmp)  # Ogg cannot carry a C2PA manifest (c2pa 0.38)
@@ -177,9 +169,6 @@ def publish(
             settings=provenance.settings, file_name=out.name, file_format=out.suffix.lower()[1:],
             sha256=digest, before_commit=lambda: os.replace(tmp, out),
         )  # fmt: skip
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return OutputRecord(
         path=out, render_id=provenance.render_id, payload_hex=provenance.payload, sr=sr,
         duration_s=len(marked) / sr, sha256=digest, c2pa_signed=signed, label_replaced=bool(replaced),

@@ -18,7 +18,7 @@ from ..core.errors import InputError
 from ..core.paths import data_home
 
 
-def _read_audio(path: Path) -> tuple[np.ndarray, int]:
+def read_audio(path: Path) -> tuple[np.ndarray, int]:
     import soundfile as sf
 
     try:
@@ -44,7 +44,7 @@ def verify_file(path: str | os.PathLike) -> dict:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"'{path}' is not a file; give the path of an audio file to verify")
-    audio, sr = _read_audio(path)
+    audio, sr = read_audio(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
 
     found = watermark.detect(audio, sr, key=watermark_key())
