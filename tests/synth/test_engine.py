@@ -78,16 +78,23 @@ def test_melisma_glides_over_its_notes(baker):
     assert np.nanmax(np.abs(errors)) < 35 and not np.isnan(errors).any(), errors
 
 
-def test_vowel_onset_lands_on_the_note_start(baker):
-    # 三 (san1) after a 1.5 s rest: /s/ is unvoiced and must sound before the note start,
-    # the vowel (voicing) must begin at the note start.
-    score = build([67], [2], ["三"], bpm=60, start=1.5)
-    render = SingingEngine(baker).render(score)
+@pytest.mark.parametrize("voice_name, lyric, pitch", [("joe", "sun", 57), ("baker", "三", 67)])
+def test_vowel_onset_lands_on_the_note_start(voice_name, lyric, pitch):
+    # "sun" / 三 (san1) after a 1.5 s rest: /s/ is unvoiced and must sound before the note
+    # start, the vowel (voicing) must begin at the note start.  (baker's model has active
+    # dropout, so its phone durations vary a little from render to render.)
+    score = build([pitch], [2], [lyric], bpm=60, start=1.5)
+    render = SingingEngine(get_voice(voice_name)).render(score)
     times, f0 = pyin_f0(
-        render.audio, render.sr, low_midi=60, high_midi=72, frame_length=1024, hop_length=64
+        render.audio, render.sr, low_midi=pitch - 7, high_midi=pitch + 5, frame_length=1024,
+        hop_length=64,
     )
     times = times - render.offset_s  # score time
-    first_voiced = times[np.flatnonzero(~np.isnan(f0) & (times > 1.0))[0]]
+    voiced = ~np.isnan(f0) & (times > 1.0)
+    # The first frame of sustained voicing (58 ms): pYIN now and then calls a frame of the
+    # breath before the phrase voiced, and a breath is noise, not the vowel.
+    run = np.convolve(voiced, np.ones(20), mode="full")[19:] == 20
+    first_voiced = times[np.flatnonzero(run)[0]]
     # pYIN's 46 ms window calls a frame voiced once about half of it is periodic, so its first
     # voiced centre lies within ±23 ms of the true onset; plus the 5 ms frame grid.
     assert abs(first_voiced - 1.5) < 0.03
