@@ -26,7 +26,7 @@ import numpy as np
 
 from ..core.errors import VoiceError
 from ..core.score import Score, SyllableGroup
-from ..text import LyricSyllable, lyric_syllables
+from ..text import lyric_syllables
 from ..voices.base import SyllableTiming, Utterance, Voice
 from .pitch import Expression, PitchNote, cents_to_hz, f0_curve_cents
 
@@ -71,19 +71,15 @@ class _World:
 
 
 def analyse(
-    audio: np.ndarray,
-    sr: int,
-    timings: Sequence[SyllableTiming] = (),
-    voiceless_onsets: Sequence[bool] = (),
+    audio: np.ndarray, sr: int, timings: Sequence[SyllableTiming] = ()
 ) -> tuple[_World, list[SyllableTiming]]:
     """WORLD analysis at 5 ms (DIO + StoneMask, CheapTrick, D4C) and the syllable timings
     refined by what the speech actually does.
 
     A nucleus starts where voicing starts: a voice's phone durations often let an unvoiced
     initial (s, sh, x, ...) run into the final (measured on baker: half of a final's first
-    frames still unvoiced), or end it too late (joe's "sun": voicing 0.14 s before the
-    reported vowel), so the nucleus start moves to the voicing onset (see
-    :func:`_voiced_nucleus_start`).  Frames inside a nucleus that DIO still calls
+    frames still unvoiced), so a nucleus start in unvoiced frames moves to the first voiced
+    frame (by at most 60 % of the nucleus).  Frames inside a nucleus that DIO still calls
     unvoiced (short or quiet vowels) get an interpolated F0 before the envelope and
     aperiodicity are measured, since D4C calls every unvoiced frame fully aperiodic and a
     sung vowel built from such frames would be pure noise."""
@@ -93,37 +89,25 @@ def analyse(
     f0, t = pyworld.dio(x, sr, f0_floor=60.0, f0_ceil=800.0, frame_period=FRAME_S * 1000)
     f0 = pyworld.stonemask(x, f0, t, sr)
     voiced = f0 > 0
-    onsets = list(voiceless_onsets) or [False] * len(timings)
-    refined = [_voiced_nucleus_start(t, voiced, v) for t, v in zip(timings, onsets)]
+    refined = [_voiced_nucleus_start(tim, voiced) for tim in timings]
     if voiced.sum() >= 2:
         filled = np.interp(t, t[voiced], f0[voiced])
         for tim in refined:
             span = (t >= tim.nucleus_start_s) & (t < tim.nucleus_end_s) & ~voiced
             f0[span] = filled[span]
     sp = pyworld.cheaptrick(x, f0, t, sr)
-    # threshold 0: D4C must not make its own voicing call on frames we declared voiced
-    # (its default 0.85 turned measured 5 % of vowel frames into pure noise).
-    ap = pyworld.d4c(x, f0, t, sr, threshold=0.0)
+    ap = pyworld.d4c(x, f0, t, sr)
     return _World(f0, sp, ap), refined
 
 
-def _voiced_nucleus_start(timing: SyllableTiming, voiced: np.ndarray, voiceless_onset: bool) -> SyllableTiming:
-    """Move the nucleus start to where the vowel's voicing starts: forward over unvoiced
-    frames (by at most 60 % of the nucleus), or, when the onset consonants are all voiceless,
-    back over the voiced frames at the end of the onset (which can only be the vowel)."""
+def _voiced_nucleus_start(timing: SyllableTiming, voiced: np.ndarray) -> SyllableTiming:
     first = int(round(timing.nucleus_start_s / FRAME_S))
     limit = timing.nucleus_start_s + 0.6 * (timing.nucleus_end_s - timing.nucleus_start_s)
     last = min(len(voiced), int(limit / FRAME_S))
     k = first
     while k < last and not voiced[k]:
         k += 1
-    if k >= last:
-        return timing
-    if k == first and voiceless_onset:
-        onset_start = int(round(timing.start_s / FRAME_S)) + 1  # keep at least 5 ms of consonant
-        while k - 1 >= onset_start and k - 1 < len(voiced) and voiced[k - 1]:
-            k -= 1
-    if k == first:
+    if k == first or k >= last:
         return timing
     return SyllableTiming(timing.start_s, k * FRAME_S, timing.nucleus_end_s, timing.end_s)
 
@@ -155,7 +139,7 @@ class SingingEngine:
                 sr = utterance.sr
                 out = np.zeros(int(total_s * sr) + sr, np.float64)
             start_s, audio, f0_t, f0_hz = self._sing_phrase(
-                score, phrase, utterance, syllables, prev_end_s=prev_end_s, rng=rng
+                score, phrase, utterance, prev_end_s=prev_end_s, rng=rng
             )
             at = int(round((start_s + LEAD_IN_S) * sr))
             if at < 0:
@@ -188,9 +172,9 @@ class SingingEngine:
     # ------------------------------------------------------------ internals
     def _layout(
         self, score: Score, phrase: Sequence[SyllableGroup], timings: Sequence[SyllableTiming]
-    ) -> tuple[list[tuple[float, float, float, float]], list[tuple[float, float]], list[tuple[float, float]]]:
+    ) -> tuple[list[tuple[float, float, float, float]], list[tuple[float, float]]]:
         """Segments (song_t0, song_t1, speech_t0, speech_t1) of the time map, and each
-        syllable's onset and nucleus spans in song time."""
+        syllable's nucleus span in song time."""
         spans = []
         for g in phrase:
             first, last = score.notes[g.note_indexes[0]], score.notes[g.note_indexes[-1]]
@@ -204,9 +188,8 @@ class SingingEngine:
                 p0, p1 = spans[k - 1]
                 room = (t0 - p1) + MAX_CONSONANT_SHARE * (p1 - p0)
             onsets.append(min(c, room))
-        segments, nuclei, onset_spans = [], [], []
+        segments, nuclei = [], []
         for k, ((t0, t1), tim) in enumerate(zip(spans, timings)):
-            onset_spans.append((t0 - onsets[k], t0))
             end = t1 if k + 1 == len(spans) else min(t1, spans[k + 1][0] - onsets[k + 1])
             coda = min(tim.end_s - tim.nucleus_end_s, MAX_CODA_SHARE * (end - t0))
             if onsets[k] > 0:
@@ -217,14 +200,13 @@ class SingingEngine:
                 segments.append((end - coda, end, tim.nucleus_end_s, tim.end_s))
         last_t1, last_s1 = segments[-1][1], segments[-1][3]
         segments.append((last_t1, last_t1 + TAIL_S, last_s1, last_s1 + TAIL_S))
-        return segments, nuclei, onset_spans
+        return segments, nuclei
 
     def _sing_phrase(
         self,
         score: Score,
         phrase: Sequence[SyllableGroup],
         utterance: Utterance,
-        syllables: Sequence[LyricSyllable],
         *,
         prev_end_s: float,
         rng: np.random.Generator,
@@ -238,11 +220,9 @@ class SingingEngine:
                 f"the voice '{self.voice.name}' gave {len(utterance.syllables)} timings for "
                 f"{len(phrase)} syllables"
             )
-        world, timings = analyse(
-            utterance.audio, sr, utterance.syllables, [s.voiceless_onset for s in syllables]
-        )
+        world, timings = analyse(utterance.audio, sr, utterance.syllables)
         n_speech = len(world.f0)
-        segments, nuclei, onset_spans = self._layout(score, phrase, timings)
+        segments, nuclei = self._layout(score, phrase, timings)
         seg = np.array(segments)
         sing_start = seg[0, 0]
         rest_before = sing_start - prev_end_s
@@ -267,9 +247,6 @@ class SingingEngine:
         for n0, n1 in nuclei:
             in_nucleus |= (times >= n0) & (times < n1)
         voiced = inside & (speech_voiced | in_nucleus)
-        for (c0, c1), syllable in zip(onset_spans, syllables):
-            if syllable.voiceless_onset:  # DIO hears voicing in some /s/ frames: keep it a hiss
-                voiced &= ~((times >= c0) & (times < c1))
 
         notes = [score.notes[i] for g in phrase for i in g.note_indexes]
         pitch_notes = [

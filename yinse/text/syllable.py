@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Onset consonants made without voicing: ARPAbet, and Mandarin initials (b, d, g, z, zh, j
-#: are unaspirated but voiceless; only m, n, l, r are voiced).
-_VOICELESS_EN = {"P", "T", "K", "F", "TH", "S", "SH", "CH", "HH"}
-_VOICELESS_ZH = {"b", "p", "f", "d", "t", "g", "k", "h", "j", "q", "x", "zh", "ch", "sh", "z", "c", "s"}
-
 
 @dataclass(frozen=True)
 class LyricSyllable:
@@ -36,18 +31,3 @@ class LyricSyllable:
     tone: int | None = None
     erhua: bool = False
     stress: int | None = None
-
-    @property
-    def voiceless_onset(self) -> bool:
-        """True when the syllable starts with consonants only, all voiceless, so any voicing
-        before the vowel in speech is the vowel itself.  False when unknown."""
-        if self.language == "zh":
-            return self.initial in _VOICELESS_ZH
-        if self.language == "en" and self.phones:
-            onset = []
-            for phone in self.phones:
-                if phone[-1].isdigit():
-                    break
-                onset.append(phone)
-            return bool(onset) and all(p in _VOICELESS_EN for p in onset)
-        return False
