@@ -97,6 +97,15 @@ def analyse(
             f0[span] = filled[span]
     sp = pyworld.cheaptrick(x, f0, t, sr)
     ap = pyworld.d4c(x, f0, t, sr)
+    # D4C makes its own voicing call (threshold 0.85) and sets the frames it rejects fully
+    # aperiodic; inside a nucleus that turns a held vowel into pure noise (seen on the plots:
+    # "the" in paper_boats), so those frames are measured again without the call.
+    in_nuclei = np.zeros(len(t), bool)
+    for tim in refined:
+        in_nuclei |= (t >= tim.nucleus_start_s) & (t < tim.nucleus_end_s)
+    rejected = in_nuclei & (f0 > 0) & (ap.min(axis=1) > 0.999)
+    if rejected.any():
+        ap[rejected] = pyworld.d4c(x, f0, t, sr, threshold=0.0)[rejected]
     return _World(f0, sp, ap), refined
 
 
