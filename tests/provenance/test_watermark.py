@@ -257,3 +257,19 @@ def test_error_correction_and_crc():
         assert wm._check(info, layout) == payload
         info[3] ^= 1
         assert wm._check(info, layout) is None
+
+
+def test_mark_present_but_payload_unreadable(marked_singing, monkeypatch):
+    """A strong sync peak without a valid CRC is reported as a mark without payload."""
+    _, y = marked_singing
+    monkeypatch.setattr(wm, "_check", lambda info, layout: None)
+    d = wm.detect(y, SR, key=KEY)
+    assert d.found and d.payload is None and "unreadable" in d.reason
+    assert d.confidence > 1 - 1e-6
+
+
+def test_null_model_of_the_sync_peak():
+    tests = wm.NULL_Z_TESTS
+    assert wm._null_p(wm.NULL_Z_LOCATION, tests) > 0.5  # the typical peak of unmarked audio
+    assert wm._null_p(9.2, tests) < wm.PRESENCE_P < wm._null_p(8.5, tests)
+    assert wm._null_p(6.0, 4 * tests) > wm._null_p(6.0, tests)  # more tries, more luck
