@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .core.audio import resample
 from .core.errors import ConsentError
 from .core.score import Score
 from .provenance.output import OutputRecord, Provenance, check_output_path, publish
@@ -181,21 +182,13 @@ def mark_file(
 
 def _spoken_prompt(language: str, sr: int) -> np.ndarray | None:
     """The spoken AI notice in the output's language, by the built-in voice for it."""
-    from scipy.signal import resample_poly
-
     from .provenance.explicit import PROMPT_TEXT
 
     voice_name = {"zh": "baker", "en": "joe"}.get(language)
     if voice_name is None:
         return None
-    audio, voice_sr = get_voice(voice_name).speak(PROMPT_TEXT[language])
-    audio, out_sr = finalize_audio(audio, voice_sr)
-    if out_sr != sr:
-        from math import gcd
-
-        g = gcd(sr, out_sr)
-        audio = resample_poly(audio, sr // g, out_sr // g).astype(np.float32)
-    return audio
+    audio, out_sr = speak(SpeakRequest(PROMPT_TEXT[language], voice_name))
+    return resample(audio, out_sr, sr).astype(np.float32)
 
 
 def _check_plot_path(path: str | os.PathLike) -> None:

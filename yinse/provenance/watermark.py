@@ -35,12 +35,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import lru_cache
 from math import exp, log
 
 import numpy as np
 import scipy.fft as scipy_fft
+
+from ..core.audio import resample
 
 PAYLOAD_BITS = 64
 
@@ -253,15 +254,6 @@ def _check(info: np.ndarray, layout: _Layout) -> bytes | None:
 # ======================================================================================
 
 
-def _resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
-    if sr_in == sr_out:
-        return x
-    from scipy.signal import resample_poly
-
-    ratio = Fraction(int(sr_out), int(sr_in)).limit_denominator(1000)
-    return resample_poly(x, ratio.numerator, ratio.denominator)
-
-
 _WINDOW = np.hanning(N_FFT + 1)[:N_FFT]
 
 
@@ -381,7 +373,7 @@ def _mark(x: np.ndarray, sr: int, payload: bytes, key: bytes) -> np.ndarray | No
         return None
     layout = _layout(key)
     coded = 1.0 - 2.0 * _codeword(payload, layout)
-    x16 = _resample(x, sr, WORK_SR)
+    x16 = resample(x, sr, WORK_SR)
     spec = _stft(x16)
     n_frames = spec.shape[0]
     energy = _cell_energy(_band_power(spec))
@@ -411,7 +403,7 @@ def _mark(x: np.ndarray, sr: int, payload: bytes, key: bytes) -> np.ndarray | No
         fix = np.where(energy > 0, np.exp(0.45 * np.clip(goal - got, -2, 2)), 1.0)
         spec_y[:, band] *= _expand(fix, n_frames)
         y16 = _istft(spec_y, len(x16))
-    w = _resample(y16 - x16, WORK_SR, sr)[: len(x)]
+    w = resample(y16 - x16, WORK_SR, sr)[: len(x)]
     if len(w) < len(x):
         w = np.pad(w, (0, len(x) - len(w)))
     mark_power = float(np.mean(w**2))
@@ -625,7 +617,7 @@ def _analyse(x: np.ndarray, sr: int, key: bytes) -> _Analysis:
         start = int((seconds - MAX_ANALYSE_S) / 2 * sr)
         x = x[start : start + int(MAX_ANALYSE_S * sr)]
     layout = _layout(key)
-    power = np.abs(_stft(_resample(x, sr, WORK_SR))) ** 2
+    power = np.abs(_stft(resample(x, sr, WORK_SR))) ** 2
     cands, tests = _search(power, layout)
     decoded = _viterbi(np.stack([_soft_bits(c, layout) for c in cands]))
     span = (start / sr, len(x) / sr)

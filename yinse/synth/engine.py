@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from math import gcd
 
 import numpy as np
 
+from ..core.audio import resample
 from ..core.errors import VoiceError
 from ..core.score import Score, SyllableGroup
 from ..text import lyric_syllables
@@ -341,10 +341,7 @@ def _edge_ramps(inside: np.ndarray, frame_s: float) -> np.ndarray:
 
 def finalize_audio(audio: np.ndarray, sr: int) -> tuple[np.ndarray, int]:
     """Resample to the output rate and bring the peak to −1 dBFS (never clipping)."""
-    from scipy.signal import resample_poly
-
-    g = gcd(OUTPUT_SR, sr)
-    y = resample_poly(audio, OUTPUT_SR // g, sr // g) if sr != OUTPUT_SR else audio
+    y = resample(audio, sr, OUTPUT_SR)
     peak = float(np.max(np.abs(y))) if len(y) else 0.0
     if peak > 0:
         y = y * (10 ** (PEAK_DBFS / 20) / peak)
