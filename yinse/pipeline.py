@@ -175,9 +175,10 @@ def mark_file(
                                      "already_marked": existing.found},
         payload_hex=payload_hex,
     )  # fmt: skip
-    if existing.found:  # keep one mark: write the audio as it is, without a second embedding
-        return publish(audio, sr, out_path, provenance, explicit_label=explicit_label, watermark=False)
-    return publish(audio, sr, out_path, provenance, explicit_label=explicit_label)
+    # Keep one mark: audio that already carries it is written as it is, not embedded again.
+    return publish(
+        audio, sr, out_path, provenance, explicit_label=explicit_label, watermark=not existing.found
+    )
 
 
 def _spoken_prompt(language: str, sr: int) -> np.ndarray | None:
