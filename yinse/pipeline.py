@@ -160,6 +160,12 @@ def mark_file(
         payload_hex = payload_hex.lower().removeprefix("0x")
         if len(payload_hex) != 16 or any(c not in "0123456789abcdef" for c in payload_hex):
             raise InputError(f"--payload '{payload_hex}' must be 16 hex digits (64 bits), e.g. 0123456789abcdef")
+    if existing.found and existing.payload is None:
+        raise InputError(
+            f"'{source.name}' already carries a Yinse watermark whose payload cannot be read "
+            "(too short or too altered); marking it again would garble it — mark the unmarked "
+            "original instead"
+        )
     if existing.found:
         found_hex = existing.payload.hex()
         if payload_hex and payload_hex != found_hex:

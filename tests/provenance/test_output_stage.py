@@ -183,3 +183,18 @@ def test_keys_init_then_show(yinse_home):
     assert shown.exit_code == 0 and "Test Studio" in shown.stdout
     again = cli("keys", "init")
     assert again.exit_code == 2 and "--force" in again.stderr
+
+
+def test_mark_refuses_audio_whose_mark_is_present_but_unreadable(tmp_path, monkeypatch):
+    """detect() may report a mark without a payload (sync found, payload not decodable);
+    embedding a second mark over it would garble both, so mark refuses."""
+    from yinse.provenance import watermark
+
+    source = tmp_path / "in.wav"
+    sf.write(source, np.zeros(44100 * 6, np.float32), 44100)
+    present = watermark.Detection(found=True, payload=None, confidence=0.999, offset_s=0.0,
+                                  speed=1.0, windows=1)  # fmt: skip
+    monkeypatch.setattr(watermark, "detect", lambda audio, sr, key: present)
+    result = cli("mark", source, "-o", tmp_path / "out.wav")
+    assert result.exit_code == 2 and "cannot be read" in result.stderr
+    assert not (tmp_path / "out.wav").exists()
