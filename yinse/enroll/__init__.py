@@ -1,0 +1,1 @@
+"""Voice enrollment: recording scripts, import and quality checks, alignment, bank building."""
