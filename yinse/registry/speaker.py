@@ -1,0 +1,264 @@
+"""Speaker verification for voice consent and the protected-voice guard.
+
+Two questions, one embedding (resemblyzer's d-vector encoder, 256-d, run on the CPU):
+
+* consent check: was this consent recording spoken by the person whose enrollment recordings
+  made the voice?  One clip against the enrolled centroid, ``SAME_SPEAKER_THRESHOLD``;
+* protected-voice guard: is a new enrollment the voice of someone already registered by
+  another owner?  Centroid against centroid, ``PROTECTED_VOICE_THRESHOLD``.
+
+Both thresholds were set from false-accept rates measured on real recordings
+(``benchmarks/bench_verification.py``, results in ``docs/BENCHMARKS.md``).  Speaker
+verification tells voices apart; it cannot tell a live person from a recording or a clone
+of them, so the consent check needs a prompt the speaker could not have prepared as well.
+
+The encoder's weights ship inside the ``resemblyzer`` wheel (``pretrained.pt``); they are
+checked by hash and nothing is downloaded.  torch and resemblyzer (which pulls librosa) are
+imported on first use only, so ``import yinse`` stays light.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from yinse.core.audio import resample
+from yinse.core.errors import InputError, YinseError
+
+#: The encoder's sample rate (resemblyzer's ``sampling_rate``).
+ENCODER_SR = 16000
+#: Least voiced speech (after trimming silences) from which a speaker is judged.  The
+#: encoder looks at 1.6 s windows, and clips cut to 1.5 s already score lower against
+#: everyone (docs/BENCHMARKS.md); under a second there is too little to judge.
+MIN_VOICED_S = 1.0
+#: Below this peak (about -80 dBFS) a clip is treated as silence.
+SILENCE_PEAK = 1e-4
+
+#: One clip vs an enrolled centroid (consent check): accept at or above.
+#: Measured 2026-11-24, benchmarks/bench_verification.py on ../shared/data speech (461 clips,
+#: 48 speakers, en + zh; 11 speakers enrolled from 5-clip centroids, 3 draws each): 1092
+#: target and 13923 impostor trials, EER 0.92 %; at 0.80 FAR 0.25 %, FRR 1.83 %.  The plain
+#: FAR <= 1 % rule gives 0.78 (FAR 0.71 %, FRR 1.10 %); 0.80 is taken because a false accept
+#: is the error that matters for consent (a refused owner records again), the threshold is
+#: fit on the trials it is judged on, and the hardest pair (magicdata_f clips against baker,
+#: two Mandarin studio women) passes 20 % of the time at 0.78 and 7.6 % at 0.80.  Clips
+#: under 2 s are refused far more often (FRR 14 %).  Bigger centroids sit closer to everyone
+#: (10-clip centroids: FAR 1.34 % at 0.80): recalibrate once the enrollment length is fixed.
+SAME_SPEAKER_THRESHOLD = 0.80
+#: Centroid vs centroid (protected-voice guard): a new enrollment this close to a registered
+#: voice of another owner is refused.
+#: Measured 2026-11-24, same data, disjoint 5-clip sets of the 11 speakers with >= 10 clips:
+#: 58 same-speaker and 572 different-speaker pairs, EER 0 %; same speaker scored >= 0.945,
+#: different speakers <= 0.815.  At 0.82 FAR 0 % (0 of 572; 0 of 1332 against speakers with
+#: 1-4 clips) and FRR 0 %.  The plain FAR <= 1 % rule gives 0.81 (FAR 0.17 %); 0.82 is taken
+#: because one enrollment is compared with every registered voice, so the per-pair FAR adds
+#: up over the registry, while the gap to the same-speaker scores leaves room for a
+#: re-recording in another room or session to score lower than these same-session sets.
+PROTECTED_VOICE_THRESHOLD = 0.82
+
+# sha256 of resemblyzer 0.1.4's bundled pretrained.pt.
+_WEIGHTS_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"
+
+_encoder: Any = None
+_encoder_lock = threading.Lock()
+_forward_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class SpeakerCheck:
+    """One decision: the cosine score, the threshold it was held against, the verdict."""
+
+    score: float
+    threshold: float
+    accepted: bool
+
+
+def _import_resemblyzer() -> Any:
+    # resemblyzer imports scipy.ndimage.morphology (deprecated) and webrtcvad imports
+    # pkg_resources (deprecated): both warn on every first import, harmlessly.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=UserWarning, message=".*pkg_resources.*")
+        import resemblyzer
+
+    return resemblyzer
+
+
+def encoder() -> Any:
+    """The process-wide resemblyzer ``VoiceEncoder`` on the CPU, loaded on first use from
+    the weights inside the installed package (hash-checked; no download)."""
+    global _encoder
+    with _encoder_lock:
+        if _encoder is None:
+            resemblyzer = _import_resemblyzer()
+            weights = Path(resemblyzer.__file__).resolve().parent / "pretrained.pt"
+            try:
+                digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+            except OSError as e:
+                raise YinseError(
+                    f"speaker encoder weights {weights} cannot be read ({e}); "
+                    "reinstall resemblyzer==0.1.4"
+                ) from e
+            if digest != _WEIGHTS_SHA256:
+                raise YinseError(
+                    f"speaker encoder weights {weights} have sha256 {digest[:16]}…, expected "
+                    f"{_WEIGHTS_SHA256[:16]}… (resemblyzer 0.1.4); reinstall resemblyzer==0.1.4"
+                )
+            model = resemblyzer.VoiceEncoder("cpu", verbose=False, weights_fpath=weights)
+            _encoder = model.eval()
+    return _encoder
+
+
+def _voice_mask(wav: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """resemblyzer's ``trim_long_silences`` with its masks exposed: webrtcvad (mode 3) on
+    30 ms windows, smoothed over 8 windows (the *voiced* windows), dilated by 6 windows
+    (what is kept).  Returns both per-sample masks over ``wav``'s whole-window prefix."""
+    hparams = _import_resemblyzer().hparams  # first: it imports webrtcvad quietly
+    import webrtcvad
+    from scipy.ndimage import binary_dilation
+
+    window = hparams.vad_window_length * ENCODER_SR // 1000
+    n = len(wav) - len(wav) % window
+    pcm = (np.round(np.clip(wav[:n], -1.0, 1.0) * 32767)).astype("<i2").tobytes()
+    vad = webrtcvad.Vad(mode=3)
+    flags = np.array(
+        [vad.is_speech(pcm[i * 2 : (i + window) * 2], ENCODER_SR) for i in range(0, n, window)],
+        dtype=float,
+    )
+    width = hparams.vad_moving_average_width
+    padded = np.concatenate((np.zeros((width - 1) // 2), flags, np.zeros(width // 2)))
+    voiced = np.round(np.convolve(padded, np.ones(width) / width, mode="valid")).astype(bool)
+    kept = binary_dilation(voiced, np.ones(hparams.vad_max_silence_length + 1))
+    return np.repeat(voiced, window), np.repeat(kept, window)
+
+
+def _prepare(audio: np.ndarray, sr: int) -> np.ndarray:
+    """``audio`` as the encoder wants it: 16 kHz, raised to -30 dBFS if quieter, long
+    silences cut (resemblyzer's preprocessing).  Refuses clips with too little speech."""
+    x = np.asarray(audio)
+    if x.ndim != 1:
+        raise InputError(
+            f"speaker audio has shape {x.shape}; expected mono (one dimension): mix it down first"
+        )
+    if not (isinstance(sr, (int, np.integer)) and sr > 0):
+        raise InputError(f"speaker audio sample rate {sr!r} is not a positive whole number of Hz")
+    if x.size == 0 or not np.all(np.isfinite(x)):
+        what = "is empty" if x.size == 0 else "contains NaN or infinite samples"
+        raise InputError(f"speaker audio {what}; record the speaker again")
+    if np.issubdtype(x.dtype, np.integer):  # PCM samples: scale to [-1, 1]
+        x = x / float(2 ** (8 * x.dtype.itemsize - 1))
+    x = resample(x.astype(np.float64), int(sr), ENCODER_SR)
+    duration_s = len(x) / ENCODER_SR
+    peak = float(np.max(np.abs(x))) if len(x) else 0.0
+    if peak < SILENCE_PEAK:
+        raise InputError(
+            f"speaker audio ({duration_s:.2f} s) is silent (peak {peak:.1e}); "
+            f"record at least {MIN_VOICED_S:.0f} s of clear speech"
+        )
+    rms = float(np.sqrt(np.mean(x**2)))
+    gain = 10 ** ((-30.0 - 20 * np.log10(rms)) / 20)  # resemblyzer's target, increase only
+    x = (x * max(gain, 1.0)).astype(np.float32)
+    voiced, kept = _voice_mask(x)
+    voiced_s = voiced.sum() / ENCODER_SR
+    if voiced_s < MIN_VOICED_S:
+        raise InputError(
+            f"speaker audio has only {voiced_s:.2f} s of voiced speech in {duration_s:.2f} s; "
+            f"at least {MIN_VOICED_S:.0f} s is needed to judge the speaker: record a longer, "
+            "clearer sentence"
+        )
+    return x[: len(kept)][kept]
+
+
+def embed(audio: np.ndarray, *, sr: int) -> np.ndarray:
+    """L2-normalised 256-d speaker embedding (float32) of one mono clip at any sample rate.
+
+    Raises ``InputError`` for silent clips and for clips with less than ``MIN_VOICED_S``
+    of voiced speech, where any score would be noise.
+    """
+    wav = _prepare(audio, sr)
+    model = encoder()
+    import torch
+
+    # One thread: the batch is a few 1.6 s windows (about 0.03 s per clip on one core), and
+    # torch's thread pool on a busy shared machine swung from 0.05 s to 2 s per call.
+    # The lock keeps concurrent callers from restoring each other's thread count.
+    with _forward_lock:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with torch.inference_mode():
+                e = np.asarray(model.embed_utterance(wav), dtype=np.float64)
+        finally:
+            torch.set_num_threads(threads)
+    norm = float(np.linalg.norm(e))
+    if not np.isfinite(norm) or norm == 0.0:
+        raise InputError("speaker audio gave no usable voice embedding; record clear speech")
+    return (e / norm).astype(np.float32)
+
+
+def mean_embedding(embeddings: Sequence[np.ndarray]) -> np.ndarray:
+    """Normalised mean of embeddings (stored per clip, a voice's centroid is this)."""
+    if len(embeddings) == 0:
+        raise InputError("no embeddings to average; give at least one recording")
+    m = np.mean(np.stack([np.asarray(e, dtype=np.float64) for e in embeddings]), axis=0)
+    norm = float(np.linalg.norm(m))
+    if norm == 0.0:
+        raise InputError("the embeddings cancel out; give recordings of one speaker")
+    return (m / norm).astype(np.float32)
+
+
+def centroid(clips: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
+    """Normalised mean embedding of several ``(audio, sr)`` clips: a voice's enrollment
+    recordings, averaged so that no single sentence decides who the voice is."""
+    if len(clips) == 0:
+        raise InputError("no recordings given for the voice centroid; give at least one")
+    embeddings = []
+    for i, (audio, sr) in enumerate(clips, 1):
+        try:
+            embeddings.append(embed(audio, sr=sr))
+        except InputError as e:
+            raise InputError(f"recording {i} of {len(clips)}: {e}") from e
+    return mean_embedding(embeddings)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine similarity of two embeddings (1 = same direction)."""
+    a64, b64 = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
+    if a64.shape != b64.shape:
+        raise InputError(f"embeddings of sizes {a64.size} and {b64.size} cannot be compared")
+    denom = float(np.linalg.norm(a64) * np.linalg.norm(b64))
+    if denom == 0.0:
+        raise InputError("an embedding of length zero cannot be compared")
+    return float(np.dot(a64, b64) / denom)
+
+
+def verify_speaker(
+    audio: np.ndarray,
+    *,
+    sr: int,
+    enrolled_centroid: np.ndarray,
+    threshold: float = SAME_SPEAKER_THRESHOLD,
+) -> SpeakerCheck:
+    """Is ``audio`` (a consent recording) spoken by the voice whose centroid is given?"""
+    score = similarity(embed(audio, sr=sr), enrolled_centroid)
+    return SpeakerCheck(score=score, threshold=threshold, accepted=score >= threshold)
+
+
+def compare_voices(
+    new_centroid: np.ndarray,
+    registered_centroid: np.ndarray,
+    *,
+    threshold: float = PROTECTED_VOICE_THRESHOLD,
+) -> SpeakerCheck:
+    """Protected-voice guard: ``accepted`` means the two centroids are judged the same
+    person, i.e. the new enrollment must be refused if the registered voice has another
+    owner."""
+    score = similarity(new_centroid, registered_centroid)
+    return SpeakerCheck(score=score, threshold=threshold, accepted=score >= threshold)
