@@ -1,4 +1,5 @@
-"""The registry: every render Yinse wrote, so a found watermark leads to its record.
+"""The registry: every render Yinse wrote, so a found watermark leads to its record, and
+(schema v2, ``voices.py``) the enrolled voices, their owners' consents and the render audit.
 
 SQLite under ``$YINSE_HOME`` by default; any SQLAlchemy URL (PostgreSQL) through
 ``YINSE_DATABASE_URL``.  The schema is built by numbered migrations recorded in
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    event,
     insert,
     select,
 )
@@ -31,6 +33,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..core.errors import ProvenanceError
 from ..core.paths import data_home
+from .voices import VoicesMixin, _v2
+from .voices import as_utc as _utc
 
 metadata = MetaData()
 
@@ -70,7 +74,7 @@ def _v1(conn: Connection) -> None:
 
 
 #: Ordered migrations; never edit a released one, append a new one.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 
 
 def default_url() -> str:
@@ -105,11 +109,15 @@ class RenderRecord:
         }
 
 
-class Registry:
+class Registry(VoicesMixin):
+    """Renders and outputs here; owners, voices, consents and the audit in ``VoicesMixin``."""
+
     def __init__(self, url: str | None = None) -> None:
         self.url = url or default_url()
         try:
             self.engine: Engine = create_engine(self.url, future=True)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_foreign_keys)
             self.migrate()
         except ProvenanceError:
             raise
@@ -226,6 +234,8 @@ class Registry:
         )  # fmt: skip
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    """SQLite checks foreign keys only when asked, per connection; PostgreSQL always does."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
