@@ -68,8 +68,19 @@ def voices() -> None:
             info.name, info.language, info.source, info.licence,
             "yes" if info.commercial_use else "NO (non-commercial only)", f"MIDI {low}–{high}",
         )  # fmt: skip
+    for record in _enrolled_voices():
+        table.add_row(
+            record.name, record.language, f"enrolled: {record.owner_name} (on {record.base_voice})",
+            "the owner's consent", "per consent (yinse voice show)", "—",
+        )  # fmt: skip
     Console(width=160).print(table)
     typer.echo("Any espeak-ng language works as espeak-<code> (e.g. espeak-de, espeak-ja).")
+
+
+def _enrolled_voices() -> list:
+    from .registry import Registry
+
+    return Registry().list_voices()
 
 
 @app.command()
@@ -149,6 +160,221 @@ def mark(
     record = mark_file(source, output, payload_hex=payload, explicit_label=explicit_label)
     note = " (it already carried this watermark: kept one mark)" if record.already_marked else ""
     typer.echo(f"{record.path}  payload {record.payload_hex}{note}")
+
+
+voice_app = typer.Typer(
+    help="Enrolled voices: clone a person's voice with their verified consent.", no_args_is_help=True
+)
+app.add_typer(voice_app, name="voice")
+
+
+@voice_app.command("script")
+@_user_errors
+def voice_script(
+    lang: str = typer.Option(..., "--lang", help="zh or en"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="write the script here (.txt)"),
+) -> None:
+    """The guided reading script (about 4–5 minutes) that covers what a voice needs."""
+    import os
+
+    from .core.atomic import temp_beside
+    from .enroll.script import coverage, format_script, reading_seconds, script_lines
+
+    text = format_script(lang)
+    if output is None:
+        typer.echo(text)
+        return
+    with temp_beside(output) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, output)
+    lines = [line.text for line in script_lines(lang)]
+    typer.echo(f"{output}  ({len(lines)} lines, about {reading_seconds(lines, lang) / 60:.1f} min to read)")
+    typer.echo(coverage(lines, lang).summary())
+
+
+@voice_app.command("enroll")
+@_user_errors
+def voice_enroll(
+    name: str = typer.Argument(..., help="name of the new voice (2–32 of a-z 0-9 - _)"),
+    lang: str = typer.Option(..., "--lang", help="zh or en"),
+    audio: list[Path] = typer.Option(..., "--audio", help="recordings: files or folders (repeatable)"),
+    owner: str = typer.Option(..., "--owner", help="the person whose voice this is"),
+    transcripts: Path | None = typer.Option(None, "--transcripts", help="TSV: file<TAB>text[<TAB>pinyin]"),
+    min_speech: float = typer.Option(30.0, "--min-speech", help="least speech to accept (seconds)"),
+) -> None:
+    """Build a voice from 2–5 minutes of recordings; consent is recorded next."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from .enroll.build import enroll
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("enrolling", total=None)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        result = enroll(name, language=lang, inputs=audio, owner=owner, transcripts=transcripts,
+                        min_speech_s=min_speech, progress=update)  # fmt: skip
+    typer.echo(result.quality.table())
+    typer.echo(result.coverage.summary())
+    for rec, why in result.dropped.items():
+        typer.echo(f"dropped {rec}: {why}")
+    typer.echo(f"voice '{name}' built from {len(result.used)} recordings ({result.speech_s:.0f} s of "
+               f"speech) in {result.seconds['total']:.0f} s; quality plot: {result.bank_folder / 'quality.png'}")  # fmt: skip
+    typer.echo(f"next: the owner records their consent — yinse voice consent {name}")
+
+
+@voice_app.command("consent")
+@_user_errors
+def voice_consent(
+    name: str = typer.Argument(..., help="the enrolled voice"),
+    audio: Path | None = typer.Option(None, "--audio", help="the owner's recording of the statement"),
+    challenge: str | None = typer.Option(None, "--challenge", help="the challenge id the recording answers"),
+    attested_by: str | None = typer.Option(None, "--attested-by", help="operator attesting a consent (lower trust)"),
+    scopes: str = typer.Option("sing,speak,convert", "--scopes", help="what the consent allows"),
+    commercial: bool = typer.Option(False, "--commercial", help="the owner allows commercial use"),
+    expires: str | None = typer.Option(None, "--expires", help="last day of the consent, YYYY-MM-DD"),
+    document: Path | None = typer.Option(None, "--document", help="signed licence (with --attested-by)"),
+) -> None:
+    """Record the owner's consent: without options, show the statement and a fresh challenge
+    to read; with --audio and --challenge, verify the recording and store the consent."""
+    from .enroll import consent as c
+
+    until = _end_of_day(expires) if expires else None
+    if attested_by is not None:
+        if audio or challenge:
+            raise _usage("--attested-by does not go with --audio/--challenge; choose one kind of consent")
+        record = c.attest_consent(name, attested_by=attested_by, scopes=scopes, commercial_use=commercial,
+                                  expires_at=until, document=document)  # fmt: skip
+        typer.echo(f"consent {record.id} attested by {attested_by} for '{name}': {', '.join(record.scopes)}"
+                   " (attested, not verified by recording: reports show it as such)")  # fmt: skip
+        return
+    if audio is None and challenge is None:
+        issued = c.start_consent(name)
+        typer.echo("The owner reads this aloud, in one recording:\n")
+        typer.echo(f"    {issued.statement}\n")
+        typer.echo(f"challenge {issued.id} (valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC); then run:")
+        typer.echo(f"    yinse voice consent {name} --audio consent.wav --challenge {issued.id}")
+        return
+    if audio is None or challenge is None:
+        raise _usage("give both --audio and --challenge (run 'yinse voice consent NAME' to get a challenge)")
+    record = c.record_consent(name, audio_path=audio, challenge_id=challenge, scopes=scopes,
+                              commercial_use=commercial, expires_at=until)  # fmt: skip
+    typer.echo(f"consent {record.id} recorded for '{name}': {', '.join(record.scopes)}; speaker "
+               f"{record.speaker_score:.2f} (≥ {record.speaker_threshold:.2f}), text "
+               f"{record.text_score:.1f} (≥ {record.text_threshold:.1f})")  # fmt: skip
+
+
+def _usage(message: str):
+    from .core.errors import InputError
+
+    return InputError(message)
+
+
+def _end_of_day(day: str):
+    from datetime import UTC, datetime, timedelta
+
+    try:
+        start = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise _usage(f"--expires '{day}' is not a date; write it as YYYY-MM-DD") from None
+    if start + timedelta(days=1) <= datetime.now(UTC):
+        raise _usage(f"--expires {day} is in the past; give a future date")
+    return start + timedelta(days=1) - timedelta(microseconds=1)
+
+
+@voice_app.command("revoke")
+@_user_errors
+def voice_revoke(
+    name: str = typer.Argument(..., help="the enrolled voice"),
+    reason: str = typer.Option("", "--reason", help="why (kept in the record)"),
+) -> None:
+    """Withdraw every consent of the voice, at once: no further renders."""
+    from .enroll.manage import revoke
+
+    count = revoke(name, reason=reason)
+    typer.echo(f"revoked {count} consent(s) of '{name}'; it renders nothing until a new consent is recorded")
+
+
+@voice_app.command("list")
+@_user_errors
+def voice_list() -> None:
+    """The enrolled voices and whether they may render now."""
+    from .registry import SCOPES, Registry
+
+    registry = Registry()
+    for record in registry.list_voices():
+        allowed = []
+        for scope in SCOPES:
+            try:
+                allowed.append(f"{scope} ({registry.active_consent(voice_name=record.name, scope=scope).kind})")
+            except Exception:
+                continue
+        state = ", ".join(allowed) if allowed else "no valid consent"
+        typer.echo(f"{record.name:<20} {record.language}  owner {record.owner_name}  base {record.base_voice}  {state}")
+
+
+@voice_app.command("show")
+@_user_errors
+def voice_show(
+    name: str = typer.Argument(..., help="the enrolled voice"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Owner, recordings, coverage, consents (with their state and evidence), renders."""
+    import json
+
+    from .enroll.manage import describe
+
+    info = describe(name)
+    if as_json:
+        typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    v = info["voice"]
+    m = v.get("manifest") or {}
+    typer.echo(f"{v['name']}: {v['language']}, owner {v.get('owner')}, base voice {v['base_voice']}, "
+               f"created {v['created_at']}")  # fmt: skip
+    typer.echo(f"  built from {len(m.get('sources', []))} recordings, {m.get('speech_s', 0):.0f} s of speech; "
+               f"bank {info['bank']}")  # fmt: skip
+    for cat, (got, total) in (m.get("coverage") or {}).items():
+        typer.echo(f"  coverage {cat}: {got}/{total}")
+    if not info["consents"]:
+        typer.echo("  consents: none (it cannot render)")
+    for c in info["consents"]:
+        evidence = (f"speaker {c['speaker_score']:.2f}, text {c['text_score']:.1f}" if c["kind"] == "recorded"
+                    else f"attested by {c['attested_by']}")  # fmt: skip
+        typer.echo(f"  consent {c['id']}: {c['state']}, {c['kind']} ({evidence}), scopes {', '.join(c['scopes'])}, "
+                   f"commercial {'yes' if c['commercial_use'] else 'no'}, expires {c['expires_at'] or 'never'}")  # fmt: skip
+    typer.echo(f"  renders audited: {info['renders']}")
+    if info["quality_plot"]:
+        typer.echo(f"  quality plot: {info['quality_plot']}")
+
+
+@voice_app.command("export")
+@_user_errors
+def voice_export(
+    name: str = typer.Argument(..., help="the enrolled voice"),
+    output: Path = typer.Option(..., "--output", "-o", help="archive to write (.tar.gz)"),
+) -> None:
+    """Bank, manifest, consents and render audit in one archive."""
+    from .enroll.manage import export
+
+    typer.echo(f"{export(name, output)}")
+
+
+@voice_app.command("delete")
+@_user_errors
+def voice_delete(
+    name: str = typer.Argument(..., help="the enrolled voice"),
+    yes: bool = typer.Option(False, "--yes", help="do not ask"),
+) -> None:
+    """Delete the voice: its bank is removed, its consents revoked, its audit kept."""
+    from .enroll.manage import delete
+
+    if not yes and not typer.confirm(f"delete the voice '{name}' and its bank?"):
+        raise typer.Exit(1)
+    bank = delete(name)
+    typer.echo(f"deleted '{name}' (bank {bank} removed; consents revoked; audit kept)")
 
 
 keys_app = typer.Typer(help="The local signing identity for C2PA manifests.", no_args_is_help=True)

@@ -18,12 +18,12 @@ import numpy as np
 
 from . import __version__
 from .core.audio import resample
-from .core.errors import ConsentError
+from .core.errors import VoiceError
 from .core.score import Score
 from .provenance.output import OutputRecord, Provenance, check_output_path, publish
 from .synth.engine import Progress, Render, SingingEngine, finalize_audio
 from .synth.pitch import Expression
-from .voices import Voice, get_voice
+from .voices import Voice, get_voice, is_built_in
 
 SCOPES = ("sing", "speak", "convert")
 
@@ -77,23 +77,66 @@ def _hash(blob: dict) -> str:
     return hashlib.sha256(json.dumps(blob, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def authorize(voice: Voice, scope: str) -> None:
-    """The consent gate.  Built-in voices are licensed models, not people enrolled here, so
-    they need no consent record; a voice that declares ``requires_consent`` is refused
-    until the consent registry can vouch for it."""
+@dataclass(frozen=True)
+class Permit:
+    """A voice opened for one scope: the consent it renders under (None for built-in voices,
+    which are licensed models, not people enrolled here)."""
+
+    voice: Voice
+    scope: str
+    consent_id: str | None = None
+    #: Registry id of an enrolled voice: part of the render id, so a name reused after a
+    #: deletion never shares render ids with the deleted voice.
+    voice_id: str | None = None
+
+    def render_id(self, request_id: str) -> str:
+        return request_id if self.voice_id is None else _hash({"request": request_id, "voice_id": self.voice_id})
+
+    def audit(self, render_id: str, output: str | None) -> None:
+        if self.voice_id is None:
+            return
+        from .registry import Registry
+
+        Registry().audit_render(voice_name=self.voice.name, consent_id=self.consent_id,
+                                scope=self.scope, render_id=render_id, output=output)  # fmt: skip
+
+
+_enrolled: dict[str, Voice] = {}
+
+
+def open_voice(name: str, scope: str) -> Permit:
+    """The consent gate: every render of every front end opens its voice here, before any
+    audio is made.  A built-in voice opens at once; an enrolled voice only while its
+    owner's consent is recorded, unrevoked, unexpired and covers the scope (otherwise a
+    ConsentError says which of these failed)."""
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
-    if getattr(voice.info, "requires_consent", False):
-        raise ConsentError(
-            f"the voice '{voice.name}' belongs to a person and no consent record allows "
-            f"'{scope}'; record the owner's consent first"
-        )
+    if is_built_in(name):
+        return Permit(get_voice(name), scope)
+    from .registry import Registry
+
+    registry = Registry()
+    record = registry.get_voice(name)
+    if record is None:
+        raise VoiceError(f"unknown voice '{name}'; run 'yinse voices' to see the voices you can use")
+    consent = registry.active_consent(voice_name=name, scope=scope)
+    key = f"{record.id}:{record.bank_sha256}"
+    if key not in _enrolled:
+        from .voices.enrolled import EnrolledVoice
+
+        _enrolled[key] = EnrolledVoice(
+            name=name, language=record.language, owner=record.owner_name or "",
+            base=get_voice(record.base_voice), bank_folder=Path(record.bank_path),
+        )  # fmt: skip
+    return Permit(_enrolled[key], scope, consent.id, record.id)
 
 
 def sing(request: SingRequest, *, progress: Progress | None = None) -> Render:
-    voice = get_voice(request.voice)
-    authorize(voice, "sing")
-    engine = SingingEngine(voice, expression=request.expression, seed=request.seed)
+    return _sing(request, open_voice(request.voice, "sing"), progress)
+
+
+def _sing(request: SingRequest, permit: Permit, progress: Progress | None) -> Render:
+    engine = SingingEngine(permit.voice, expression=request.expression, seed=request.seed)
     return engine.render(request.prepared_score(), progress=progress)
 
 
@@ -107,12 +150,16 @@ def sing_to_file(
     check_output_path(out_path)
     if plot_path is not None:
         _check_plot_path(plot_path)
-    render = sing(request, progress=progress)
-    provenance = Provenance(request.render_id(), "sing", voice=request.voice, settings=request.settings())
+    permit = open_voice(request.voice, "sing")
+    render = _sing(request, permit, progress)
+    render_id = permit.render_id(request.render_id())
+    provenance = Provenance(render_id, "sing", voice=request.voice, consent_id=permit.consent_id,
+                            settings=request.settings())  # fmt: skip
     record = publish(
         render.audio, render.sr, out_path, provenance, explicit_label=request.explicit_label,
-        spoken_prompt=_spoken_prompt(get_voice(request.voice).language, render.sr) if request.explicit_label else None,
+        spoken_prompt=_spoken_prompt(permit.voice.language, render.sr) if request.explicit_label else None,
     )  # fmt: skip
+    permit.audit(render_id, Path(out_path).name)
     if plot_path is not None:
         from .synth.plot import plot_render
 
@@ -121,18 +168,25 @@ def sing_to_file(
 
 
 def speak(request: SpeakRequest) -> tuple[np.ndarray, int]:
-    voice = get_voice(request.voice)
-    authorize(voice, "speak")
-    audio, sr = voice.speak(request.text)
+    return _speak(request, open_voice(request.voice, "speak"))
+
+
+def _speak(request: SpeakRequest, permit: Permit) -> tuple[np.ndarray, int]:
+    audio, sr = permit.voice.speak(request.text)
     return finalize_audio(audio, sr)
 
 
 def speak_to_file(request: SpeakRequest, out_path: str | os.PathLike) -> OutputRecord:
     check_output_path(out_path)
-    audio, sr = speak(request)
-    provenance = Provenance(request.render_id(), "speak", voice=request.voice, settings={"text": request.text})
-    spoken = _spoken_prompt(get_voice(request.voice).language, sr) if request.explicit_label else None
-    return publish(audio, sr, out_path, provenance, explicit_label=request.explicit_label, spoken_prompt=spoken)
+    permit = open_voice(request.voice, "speak")
+    audio, sr = _speak(request, permit)
+    render_id = permit.render_id(request.render_id())
+    provenance = Provenance(render_id, "speak", voice=request.voice, consent_id=permit.consent_id,
+                            settings={"text": request.text})  # fmt: skip
+    spoken = _spoken_prompt(permit.voice.language, sr) if request.explicit_label else None
+    record = publish(audio, sr, out_path, provenance, explicit_label=request.explicit_label, spoken_prompt=spoken)
+    permit.audit(render_id, Path(out_path).name)
+    return record
 
 
 def mark_file(

@@ -230,6 +230,7 @@ class SingingEngine:
                 f"{len(phrase)} syllables"
             )
         world, timings = analyse(utterance.audio, sr, utterance.syllables)
+        world.sp, world.ap = self.voice.timbre(world.f0, world.sp, world.ap, sr)
         n_speech = len(world.f0)
         segments, nuclei = self._layout(score, phrase, timings)
         seg = np.array(segments)

@@ -31,6 +31,12 @@ def _make(name: str) -> Voice:
     raise VoiceError(f"unknown voice '{name}'; run 'yinse voices' to see the voices you can use")
 
 
+def is_built_in(name: str) -> bool:
+    """Built-in voices are models from installed packages; any other name is an enrolled
+    person's voice, which only the pipeline's consent gate opens."""
+    return name in ("baker", "joe") or name.startswith("espeak-")
+
+
 def get_voice(name: str) -> Voice:
     """The voice called ``name``, created once per process."""
     with _lock:
@@ -48,4 +54,4 @@ def base_voice_infos() -> list[VoiceInfo]:
     return [BakerVoice.info, JoeVoice.info, EspeakVoice.info_for("zh"), EspeakVoice.info_for("en")]
 
 
-__all__ = ["SyllableTiming", "Utterance", "Voice", "VoiceInfo", "base_voice_infos", "get_voice"]
+__all__ = ["SyllableTiming", "Utterance", "Voice", "VoiceInfo", "base_voice_infos", "get_voice", "is_built_in"]

@@ -54,6 +54,8 @@ class VoiceInfo:
     #: notes outside it (WORLD would render them, but far from the speaking pitch the
     #: voice's spectral envelope no longer sounds like a person).
     range_midi: tuple[int, int]
+    #: True for a person's voice enrolled here: every render needs their recorded consent.
+    requires_consent: bool = False
 
 
 class Voice(ABC):
@@ -76,3 +78,11 @@ class Voice(ABC):
     @abstractmethod
     def speak(self, text: str) -> tuple[np.ndarray, int]:
         """Say free text (several sentences allowed); returns mono float32 audio and rate."""
+
+    def timbre(
+        self, f0: np.ndarray, sp: np.ndarray, ap: np.ndarray, sr: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The spectral envelope and aperiodicity the engine synthesises for WORLD frames of
+        this voice's own speech.  A base voice keeps its own; an enrolled voice puts its
+        owner's timbre there (:mod:`yinse.voices.enrolled`)."""
+        return sp, ap

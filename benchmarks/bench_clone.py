@@ -1,0 +1,162 @@
+"""Cloned voices: similarity to the real person, enrollment time, render speed.
+
+Targets (voice-clone issue): resemblyzer cosine between cloned speech and the speaker's own
+held-out real recordings ≥ 0.80 and at least 0.05 above the similarity to every other
+speaker's real recordings; cloned singing ≥ 0.75; enrollment of 5 minutes of audio ≤ 60 s;
+rendering as fast as the foundation's.  The base voice's similarity is the floor.
+
+Each speaker is enrolled from the first part of its folder (with its transcripts) into a
+throw-away YINSE_HOME, with an operator-attested consent so that every render goes through
+the real consent gate; the last recordings of the folder are held out.
+
+* ``utt``: median over held-out sentences of cos(cloned sentence, centroid of the real
+  held-out recordings); ``set``: cos(centroid of the cloned sentences, that centroid).
+* ``other``: the highest similarity of the cloned sentences (median) to any other speaker's
+  real centroid (every speech folder in ../shared/data).
+* singing: the language's example song sung by the clone, against the same centroid.
+
+    python -m benchmarks.bench_clone [--json out.json] [--speakers cathy,vctk_p225,magicdata_f]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.measure import machine, machine_info, table, to_jsonable
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+#: speaker: (language, folder, number of recordings enrolled, number held out)
+SPEAKERS = {
+    "cathy": ("en", "speech/en/cathy", 100, 20),
+    "vctk_p225": ("en", "speech/en/vctk_p225", 7, 3),
+    "magicdata_f": ("zh", "speech/zh/magicdata_f", 70, 20),
+}
+SONGS = {"en": "paper_boats.notes", "zh": "xiaocheng_de_yu.notes"}
+TARGET_SIM, TARGET_MARGIN, TARGET_SING, TARGET_ENROLL_S = 0.80, 0.05, 0.75, 60.0
+
+
+def rows_of(folder: Path, language: str) -> list[list[str]]:
+    rows = list(csv.reader(open(folder / "transcripts.tsv", encoding="utf-8"), delimiter="\t"))
+    if language == "zh":  # the Mandarin base voice cannot say Latin letters
+        rows = [r for r in rows if not re.search(r"[A-Za-z]", r[1])]
+    return rows
+
+
+def real_centroids() -> dict[str, np.ndarray]:
+    """Every speech folder's centroid over (at most) its first 10 recordings."""
+    import soundfile as sf
+
+    from yinse.registry.speaker import centroid
+
+    out = {}
+    for lang_dir in sorted((DATA / "speech").iterdir()):
+        for folder in sorted(p for p in lang_dir.iterdir() if p.is_dir()):
+            groups = [folder] if any(folder.glob("*.flac")) else sorted(p for p in folder.iterdir() if p.is_dir())
+            for g in groups:
+                files = sorted(g.glob("*.flac"))[:10]
+                if len(files) >= 3:
+                    out[g.name] = centroid([sf.read(f, dtype="float32") for f in files])
+    return out
+
+
+def run_speaker(name: str, others: dict[str, np.ndarray]) -> dict:
+    import soundfile as sf
+
+    from yinse import pipeline
+    from yinse.enroll.build import enroll
+    from yinse.enroll.consent import attest_consent
+    from yinse.formats import load_score
+    from yinse.registry.speaker import centroid, embed, similarity
+    from yinse.voices import get_voice
+
+    language, sub, n_train, n_held = SPEAKERS[name]
+    folder = DATA / sub
+    rows = rows_of(folder, language)
+    train, held = rows[:n_train], rows[-n_held:]
+    tsv = Path(os.environ["YINSE_HOME"]) / f"{name}.tsv"
+    tsv.write_text("".join(f"{r[0]}\t{r[1]}\n" for r in train), encoding="utf-8")
+    voice_name = name.replace("_", "-")
+    result = enroll(voice_name, language=language, inputs=[folder / r[0] for r in train],
+                    owner=name, transcripts=tsv)  # fmt: skip
+    attest_consent(voice_name, attested_by="benchmark", scopes="sing,speak")
+    real = centroid([sf.read(folder / r[0], dtype="float32") for r in held])
+    base = get_voice({"en": "joe", "zh": "baker"}[language])
+    clone = pipeline.open_voice(voice_name, "speak").voice
+
+    cloned, sims, base_sims, best_other, speak_s, speech_s = [], [], [], [], 0.0, 0.0
+    rivals = {k: v for k, v in others.items() if k != name}
+    for _, text in held:
+        t0 = time.perf_counter()
+        audio, sr = clone.speak(text)
+        speak_s += time.perf_counter() - t0
+        speech_s += len(audio) / sr
+        e = embed(audio, sr=sr)
+        cloned.append(e)
+        sims.append(similarity(e, real))
+        best_other.append(max(similarity(e, v) for v in rivals.values()))
+        b, bsr = base.speak(text)
+        base_sims.append(similarity(embed(b, sr=bsr), real))
+    clone_set = np.mean(cloned, 0)
+    nearest = max(rivals, key=lambda k: similarity(clone_set, rivals[k]))
+
+    score = load_score(REPO / "examples" / SONGS[language])
+    t0 = time.perf_counter()
+    render = pipeline.sing(pipeline.SingRequest(score, voice_name))
+    sing_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    base_render = pipeline.sing(pipeline.SingRequest(score, base.name))
+    base_sing_s = time.perf_counter() - t0
+    dur = len(render.audio) / render.sr
+    return {
+        "speaker": name, "language": language, "enrolled_s": round(result.speech_s, 1),
+        "recordings": len(result.used), "dropped": len(result.dropped),
+        "enroll_s": result.seconds["total"], "enroll_stages_s": result.seconds,
+        "utt": float(np.median(sims)), "set": similarity(clone_set, real),
+        "other": float(np.median(best_other)), "nearest_other": nearest,
+        "base": float(np.median(base_sims)),
+        "sing": similarity(embed(render.audio, sr=render.sr), real),
+        "base_sing": similarity(embed(base_render.audio, sr=base_render.sr), real),
+        "speak_rtf": speak_s / speech_s, "sing_rtf": sing_s / dur, "base_sing_rtf": base_sing_s / dur,
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--speakers", default=",".join(SPEAKERS))
+    args = parser.parse_args()
+    os.environ["YINSE_HOME"] = tempfile.mkdtemp(prefix="yinse-bench-clone-")
+    others = real_centroids()
+    results = [run_speaker(s, others) for s in args.speakers.split(",")]
+    print(f"\n# Cloned voices — {machine()}\n")
+    rows = []
+    for r in results:
+        ok = (r["utt"] >= TARGET_SIM and r["utt"] - r["other"] >= TARGET_MARGIN
+              and r["sing"] >= TARGET_SING)  # fmt: skip
+        rows.append({
+            "speaker": r["speaker"], "enrolled": f"{r['enrolled_s']:.0f} s / {r['recordings']}",
+            "enroll time": f"{r['enroll_s']:.1f} s", "utt": f"{r['utt']:.3f}",
+            "set": f"{r['set']:.3f}", "best other": f"{r['other']:.3f} ({r['nearest_other']})",
+            "base floor": f"{r['base']:.3f}", "sing": f"{r['sing']:.3f}",
+            "base sing": f"{r['base_sing']:.3f}", "speak RTF": f"{r['speak_rtf']:.3f}",
+            "sing RTF": f"{r['sing_rtf']:.3f} (base {r['base_sing_rtf']:.3f})",
+            "targets": "met" if ok else "NOT met",
+        })  # fmt: skip
+    print(table(rows, list(rows[0])))
+    if args.json:
+        args.json.write_text(json.dumps(to_jsonable({"machine": machine_info(), "results": results}), indent=1))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,312 @@
+"""Enrollment: recordings of a person in, a registered voice bank out.
+
+Steps: read the recordings (transcripts, or the guided script matched by file name or
+order), check their quality, refuse recordings that sound like a voice another owner has
+registered (protected-voice guard), have the base voice say every sentence, align each
+recording with it and drop recordings whose text does not match, build the
+:class:`~yinse.voices.timbre.TimbreBank`, and store it.  The bank is written to a temporary
+folder beside its final place and moved there inside the registry transaction that adds
+the voice, so a failure (or a killed process) leaves neither a bank nor a row; temporary
+folders left by a killed process are removed by the next enrollment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..core.audio import resample
+from ..core.errors import InputError
+from ..core.paths import data_home
+from ..voices import is_built_in
+from ..voices.timbre import WorldFeatures, build_bank, cepstral_stats, world_features
+from .align import Alignment, align
+
+#: Base voice per language: it says the text whose timbre the bank replaces.
+BASE_VOICES = {"zh": "baker", "en": "joe"}
+#: A recording whose own text aligns no better than other sentences does not say its text.
+#: Above this share of such recordings the whole set is refused (wrong language or wrong
+#: transcripts); below it they are dropped and named in the report.
+MAX_MISMATCHED_SHARE = 0.25
+DECOYS_PER_RECORDING = 3
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class EnrollResult:
+    name: str
+    voice_id: str
+    bank_folder: Path
+    used: list[str]
+    dropped: dict[str, str]
+    speech_s: float
+    quality: object
+    coverage: object
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def voices_folder() -> Path:
+    folder = data_home() / "voices"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _clear_stale_temporaries(folder: Path) -> None:
+    for stale in folder.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _assign_script_texts(recordings: list, language: str) -> None:
+    """Recordings of the guided script need no transcript: a file named by its line id
+    (``zh-007.wav``) gets that line; otherwise recordings in name order get the lines in
+    order, if their numbers agree."""
+    from .script import script_lines
+
+    lines = script_lines(language)
+    by_id = {line.id: line.text for line in lines}
+    for rec in recordings:
+        stem = Path(rec.name.split("#")[0]).stem
+        if rec.text is None and stem in by_id and "#" not in rec.name:
+            rec.text = by_id[stem]
+    unnamed = [r for r in recordings if r.text is None]
+    if not unnamed:
+        return
+    if len(unnamed) != len(lines):
+        raise InputError(
+            f"{len(unnamed)} recordings have no transcript and could not be matched to the "
+            f"{len(lines)} lines of the {language} script; name each file by its line id "
+            f"(e.g. {lines[0].id}.wav), record one line per file, or give --transcripts"
+        )
+    for rec, line in zip(unnamed, lines):
+        rec.text = line.text
+
+
+def _analyse_all(items: list[tuple[np.ndarray, int]]) -> list[WorldFeatures]:
+    """WORLD analysis of many clips on every core (one clip per task)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(len(items), os.cpu_count() or 1, 8)
+    if workers <= 1:
+        return [world_features(a, sr) for a, sr in items]
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        return list(pool.map(world_features, [a for a, _ in items], [sr for _, sr in items]))
+
+
+def _check_name(name: str, registry) -> None:
+    from ..registry.voices import check_voice_name
+
+    check_voice_name(name)
+    if is_built_in(name):
+        raise InputError(f"'{name}' is the name of a built-in voice; pick another name")
+    if registry.get_voice(name) is not None:
+        raise InputError(
+            f"a voice called '{name}' already exists; pick another name or delete it first "
+            f"(yinse voice delete {name})"
+        )
+
+
+def _centroid_of(recordings: list) -> np.ndarray:
+    """The speaker centroid over every recording long enough to embed (≥ 1 s voiced)."""
+    from ..registry.speaker import embed, mean_embedding
+
+    embeddings = []
+    for rec in recordings:
+        try:
+            embeddings.append(embed(rec.audio, sr=rec.sr))
+        except InputError:  # too short to judge alone; it still serves the bank
+            continue
+    if not embeddings:
+        raise InputError("no recording holds 1 s of voiced speech; record full sentences")
+    return mean_embedding(embeddings)
+
+
+def _protected_voice_guard(registry, centroid: np.ndarray, owner: str) -> None:
+    from ..registry.speaker import compare_voices
+
+    for other in registry.list_voices():
+        if not other.embedding or other.owner_name == owner:
+            continue
+        check = compare_voices(centroid, np.asarray(other.embedding, np.float32))
+        if check.accepted:
+            raise InputError(
+                f"these recordings sound like the registered voice '{other.name}' of another "
+                f"owner (speaker similarity {check.score:.2f} ≥ {check.threshold:.2f}); a voice "
+                "can only be enrolled by its own owner — if it is you, enroll under the same "
+                "owner name, otherwise do not clone this person"
+            )
+
+
+def enroll(
+    name: str,
+    *,
+    language: str,
+    inputs: Sequence[Path],
+    owner: str,
+    transcripts: Path | None = None,
+    min_speech_s: float = 30.0,
+    registry=None,
+    progress: Progress | None = None,
+) -> EnrollResult:
+    from ..registry import Registry
+    from ..voices import get_voice
+    from .quality import check_quality
+    from .recordings import load_recordings
+    from .script import coverage
+
+    clock = {"start": time.perf_counter()}
+    say = progress or (lambda stage, done, total: None)
+    if language not in BASE_VOICES:
+        raise InputError(f"--lang '{language}' is not supported for enrollment; use zh or en")
+    if not owner.strip():
+        raise InputError("--owner is empty; give the name of the person whose voice this is")
+    registry = registry or Registry()
+    _check_name(name, registry)
+
+    say("reading", 0, 1)
+    recordings = load_recordings([Path(p) for p in inputs], transcripts=transcripts)
+    if transcripts is None:
+        _assign_script_texts(recordings, language)
+    quality = check_quality(recordings, min_speech_s=min_speech_s)
+    if not quality.ok:
+        raise InputError("the recordings cannot make a voice: " + " ".join(quality.problems))
+    usable = quality.usable_recordings(recordings)
+    clock["quality"] = time.perf_counter()
+
+    say("speaker check", 0, 1)
+    voice_centroid = _centroid_of(usable)
+    _protected_voice_guard(registry, voice_centroid, owner.strip())
+
+    base = get_voice(BASE_VOICES[language])
+    spoken, dropped = [], {}
+    for i, rec in enumerate(usable):
+        say("base voice", i, len(usable))
+        try:
+            audio, base_sr = base.speak(rec.text)
+        except InputError as error:  # e.g. Latin letters in a Mandarin sentence
+            dropped[rec.name] = f"the base voice cannot say its text ({error})"
+            continue
+        spoken.append((rec, audio, base_sr))
+    if not spoken:
+        raise InputError("the base voice could say none of the transcripts; check --lang")
+    base_sr = spoken[0][2]
+    clock["base voice"] = time.perf_counter()
+
+    say("analysis", 0, 1)
+    features = _analyse_all(
+        [(audio, sr) for _, audio, sr in spoken]
+        + [(resample(rec.audio, rec.sr, base_sr).astype(np.float32), base_sr) for rec, _, _ in spoken]
+    )
+    base_f, target_f = features[: len(spoken)], features[len(spoken) :]
+    clock["analysis"] = time.perf_counter()
+
+    say("alignment", 0, 1)
+    kept, alignments, mismatched = _align_and_check(base_f, target_f)
+    for k in mismatched:
+        dropped[spoken[k][0].name] = "it does not say its transcript (alignment)"
+    if len(mismatched) > MAX_MISMATCHED_SHARE * len(spoken):
+        raise InputError(
+            f"{len(mismatched)} of {len(spoken)} recordings do not say their text; the "
+            f"transcripts do not match the audio, or the recordings are not in "
+            f"{'Mandarin' if language == 'zh' else 'English'} (--lang {language})"
+        )
+    speech_s = sum(spoken[k][0].duration_s for k in kept)
+    if speech_s < min_speech_s:
+        raise InputError(
+            f"only {speech_s:.0f} s of recordings remain after dropping {len(dropped)}; "
+            f"at least {min_speech_s:.0f} s are needed (2–5 minutes recommended)"
+        )
+    bank = build_bank(
+        sr=base_sr, base_voice=base.name, base=[base_f[k] for k in kept],
+        target=[target_f[k] for k in kept], paths=[alignments[k].path for k in kept],
+    )  # fmt: skip
+    clock["bank"] = time.perf_counter()
+
+    used = [spoken[k][0] for k in kept]
+    cover = coverage([r.text for r in used], language)
+    voice_id = uuid.uuid4().hex
+    folder = voices_folder()
+    _clear_stale_temporaries(folder)
+    final = folder / f"{name}-{voice_id[:8]}"
+    temp = folder / f".tmp-{voice_id}"
+    temp.mkdir()
+    try:
+        bank.save(temp)
+        try:
+            from .quality import plot_quality
+
+            plot_quality(quality, recordings, temp / "quality.png")
+        except Exception:  # a plot must never cost the voice
+            pass
+        manifest = {
+            "name": name, "owner": owner.strip(), "language": language, "base_voice": base.name,
+            "yinse": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "sources": [{"name": r.name, "file": r.source.name, "sha256": r.source_sha256,
+                         "seconds": round(r.duration_s, 3), "text": r.text} for r in used],
+            "dropped": dropped, "speech_s": round(speech_s, 2),
+            "coverage": {k: list(v) for k, v in cover.categories.items()},
+            "settings": {"min_speech_s": min_speech_s, "sr": base_sr},
+        }  # fmt: skip
+        (temp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+        digest = _folder_sha256(temp)
+        owner_row = registry.find_owner_by_name(owner.strip()) or registry.add_owner(owner.strip())
+        record = registry.add_voice(
+            name=name, owner_id=owner_row.id, language=language, base_voice=base.name,
+            bank_path=str(final), bank_sha256=digest, embedding=voice_centroid.tolist(),
+            manifest=manifest, before_commit=lambda: os.replace(temp, final),
+        )  # fmt: skip
+    except BaseException:
+        # The move happens just before the commit: a failed commit must not leave the bank.
+        if final.exists() and registry.get_voice(name) is None:
+            shutil.rmtree(final, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    clock["stored"] = time.perf_counter()
+    marks = list(clock.items())
+    seconds = {k: round(t - marks[i - 1][1], 2) for i, (k, t) in enumerate(marks) if i > 0}
+    seconds["total"] = round(clock["stored"] - clock["start"], 2)
+    return EnrollResult(
+        name=name, voice_id=record.id, bank_folder=final, used=[r.name for r in used],
+        dropped=dropped, speech_s=speech_s, quality=quality, coverage=cover, seconds=seconds,
+    )  # fmt: skip
+
+
+def _align_and_check(
+    base_f: list[WorldFeatures], target_f: list[WorldFeatures]
+) -> tuple[list[int], list[Alignment], list[int]]:
+    """Align every recording with its base-voice sentence; a recording whose own sentence
+    aligns no more cheaply than the most similar-length other sentences is mismatched."""
+    base_stats = cepstral_stats([b.coded_sp for b in base_f])
+    target_stats = cepstral_stats([t.coded_sp for t in target_f])
+    kw = {"base_stats": base_stats, "target_stats": target_stats}
+    alignments = [align(b.coded_sp, t.coded_sp, **kw) for b, t in zip(base_f, target_f)]
+    lengths = np.array([len(b.f0) for b in base_f])
+    kept, mismatched = [], []
+    for k, (a, t) in enumerate(zip(alignments, target_f)):
+        others = [j for j in np.argsort(np.abs(lengths - lengths[k])) if j != k]
+        decoys = [align(base_f[j].coded_sp, t.coded_sp, **kw).cost for j in others[:DECOYS_PER_RECORDING]]
+        if decoys and a.cost >= min(decoys):
+            mismatched.append(k)
+        else:
+            kept.append(k)
+    return kept, alignments, mismatched
+
+
+def _folder_sha256(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(folder.iterdir()):
+        h.update(path.name.encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()

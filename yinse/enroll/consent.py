@@ -1,0 +1,234 @@
+"""Consent of a voice's owner: a statement read aloud with a fresh challenge, verified twice.
+
+The owner reads a fixed statement (in the spirit of the voice talent statements used in
+industry: they know their recordings make a synthetic voice, and may withdraw) followed by
+a challenge phrase drawn at random when the consent is started.  The recording must be
+
+* spoken by the enrolled person: its speaker embedding against the voice's centroid
+  (:func:`yinse.registry.speaker.verify_speaker`), and
+* saying this statement with this challenge: the recording is aligned with the base voice
+  saying it; the part that falls on the statement must align better with the statement
+  than with other sentences, and the part that falls on the challenge better with the
+  challenge than with other challenges (:func:`yinse.enroll.align.text_match`).  A
+  recording of an old consent carries an old challenge and fails the second test.
+
+An operator may instead attest a consent (a signed licence with a voice talent, say): it is
+stored as such, with lower trust, and every report shows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from ..core.audio import resample
+from ..core.errors import ConsentError, InputError
+from ..voices.timbre import cepstral_stats, world_features
+from .align import align, text_match
+from .build import BASE_VOICES
+
+STATEMENTS = {
+    "zh": "本人知道并同意，音色将用我的声音录音制作并使用我的声音的人工合成版本，"
+    "我可以随时撤回这项同意。验证短语：",
+    "en": "I am aware that recordings of my voice will be used by Yinse to create and use a "
+    "synthetic version of my voice, and that I can withdraw this consent at any time. "
+    "My verification phrase is:",
+}
+#: Challenge words: common, concrete, easy to read, distinct in sound.
+WORDS = {
+    "zh": "苹果 月亮 火车 森林 眼镜 钢琴 书包 雨伞 飞机 蝴蝶 面包 熊猫 灯笼 沙发 窗户 "
+    "铅笔 老虎 手表 草莓 邮票 星星 报纸 冰箱 桥梁 海鸥 轮船 茶杯 葡萄 帽子 楼梯 "
+    "牛奶 风筝 花园 电梯 镜子 橘子 枕头 钥匙 筷子 气球 西瓜 袜子 狮子 贝壳 骆驼 "
+    "蜡烛 信封 梳子 鸽子 剪刀".split(),
+    "en": "apple river garden window orange pencil tiger silver candle basket dolphin "
+    "ladder rocket violin jacket pepper blanket camera lemon castle mirror saddle "
+    "tomato wallet anchor bottle carpet feather hammer island kettle lantern marble "
+    "needle parrot rabbit salmon tunnel velvet walnut yellow zebra bicycle butter "
+    "forest helmet kitten magnet pillow puzzle".split(),
+}
+CHALLENGE_WORDS = 4
+DECOY_CHALLENGES = 12
+DECOY_SENTENCES = 6
+#: Both text checks must place the right text this many spreads below the others (see
+#: docs/BENCHMARKS.md "Consent text check" for the measured separation).
+TEXT_THRESHOLD = 2.0
+
+
+def new_phrase(language: str, rng: random.Random | None = None) -> str:
+    rng = rng or random.SystemRandom()
+    words = rng.sample(WORDS[language], CHALLENGE_WORDS)
+    return "，".join(words) + "。" if language == "zh" else ", ".join(words) + "."
+
+
+def statement_with(language: str, phrase: str) -> str:
+    return f"{STATEMENTS[language]}{'' if language == 'zh' else ' '}{phrase}"
+
+
+def start_consent(voice_name: str, *, registry=None):
+    """Issue a fresh challenge for the voice; returns the registry's Challenge."""
+    from ..registry import Registry
+
+    registry = registry or Registry()
+    voice = registry.get_voice(voice_name)
+    if voice is None:
+        raise ConsentError(f"there is no enrolled voice called '{voice_name}'; enroll it first")
+    phrase = new_phrase(voice.language)
+    return registry.issue_challenge(
+        voice_name=voice_name, statement=statement_with(voice.language, phrase), phrase=phrase
+    )
+
+
+@dataclass(frozen=True)
+class ConsentCheck:
+    speaker_score: float
+    speaker_threshold: float
+    statement_score: float
+    phrase_score: float
+    text_threshold: float
+
+    @property
+    def text_score(self) -> float:
+        return min(self.statement_score, self.phrase_score)
+
+    @property
+    def speaker_ok(self) -> bool:
+        return self.speaker_score >= self.speaker_threshold
+
+    @property
+    def text_ok(self) -> bool:
+        return self.text_score >= self.text_threshold
+
+
+def check_consent_recording(
+    audio: np.ndarray, sr: int, *, language: str, phrase: str, centroid: np.ndarray
+) -> ConsentCheck:
+    """Both checks on one recording, without touching the registry (calibration uses this)."""
+    from ..registry.speaker import SAME_SPEAKER_THRESHOLD, verify_speaker
+    from ..voices import get_voice
+
+    speaker = verify_speaker(audio, sr=sr, enrolled_centroid=centroid)
+    base = get_voice(BASE_VOICES[language])
+    prefix, base_sr = base.speak(STATEMENTS[language])
+    said_phrase, _ = base.speak(phrase)
+    rng = random.Random(phrase)
+    decoy_phrases = set()
+    while len(decoy_phrases) < DECOY_CHALLENGES:
+        candidate = new_phrase(language, rng)
+        if candidate != phrase:
+            decoy_phrases.add(candidate)
+    from .script import script_lines
+
+    lines = [line.text for line in script_lines(language)]
+    sentences = rng.sample(lines, DECOY_SENTENCES)
+
+    rec = world_features(resample(audio, sr, base_sr).astype(np.float32), base_sr)
+    f_prefix, f_phrase = world_features(prefix, base_sr), world_features(said_phrase, base_sr)
+    f_decoy_phrases = [world_features(base.speak(p)[0], base_sr) for p in sorted(decoy_phrases)]
+    f_sentences = [world_features(base.speak(s)[0], base_sr) for s in sentences]
+    base_stats = cepstral_stats([f_prefix.coded_sp, f_phrase.coded_sp])
+    rec_stats = cepstral_stats([rec.coded_sp])
+    # Where the challenge starts in the recording: align with statement + challenge.
+    whole = np.concatenate([f_prefix.coded_sp, f_phrase.coded_sp])
+    path = align(whole, rec.coded_sp, base_stats=base_stats, target_stats=rec_stats)
+    boundary_s = path.target_time_s(len(f_prefix.f0) * 0.005)
+    cut = int(boundary_s / 0.005)
+    head, tail = rec.coded_sp[: max(cut, 1)], rec.coded_sp[max(cut - 20, 0) :]
+    statement = text_match(head, rec_stats, f_prefix.coded_sp, [f.coded_sp for f in f_sentences], base_stats)
+    challenge = text_match(tail, rec_stats, f_phrase.coded_sp, [f.coded_sp for f in f_decoy_phrases], base_stats)
+    return ConsentCheck(
+        speaker_score=speaker.score, speaker_threshold=SAME_SPEAKER_THRESHOLD,
+        statement_score=statement.score, phrase_score=challenge.score,
+        text_threshold=TEXT_THRESHOLD,
+    )  # fmt: skip
+
+
+def record_consent(
+    voice_name: str,
+    *,
+    audio_path: Path,
+    challenge_id: str,
+    scopes: str | list[str] = ("sing", "speak", "convert"),
+    commercial_use: bool = False,
+    expires_at: datetime | None = None,
+    registry=None,
+):
+    """Verify a recorded consent and store it; raises ConsentError saying which check failed."""
+    from ..registry import Registry
+    from .recordings import decode_audio
+
+    registry = registry or Registry()
+    voice = registry.get_voice(voice_name)
+    if voice is None:
+        raise ConsentError(f"there is no enrolled voice called '{voice_name}'; enroll it first")
+    challenge = registry.get_challenge(challenge_id)
+    if challenge is None:
+        raise ConsentError(
+            f"there is no consent challenge '{challenge_id}'; start one with "
+            f"'yinse voice consent {voice_name}'"
+        )
+    path = Path(audio_path)
+    if not path.is_file():
+        raise InputError(f"'{path}' is not a file; give the consent recording")
+    audio, sr = decode_audio(path)
+    check = check_consent_recording(
+        audio, sr, language=voice.language, phrase=challenge.phrase,
+        centroid=np.asarray(voice.embedding, np.float32),
+    )  # fmt: skip
+    if not check.speaker_ok:
+        raise ConsentError(
+            f"the consent recording is not spoken by the enrolled person of '{voice_name}' "
+            f"(speaker similarity {check.speaker_score:.2f} < {check.speaker_threshold:.2f}); "
+            "the owner must record it themselves"
+        )
+    if not check.text_ok:
+        which = "the statement" if check.statement_score < check.text_threshold else "this challenge phrase"
+        raise ConsentError(
+            f"the consent recording does not say {which} (text match {check.text_score:.1f} < "
+            f"{check.text_threshold:.1f}); read the statement with the phrase "
+            f"'{challenge.phrase}' shown for challenge {challenge_id}, or start a new one"
+        )
+    return registry.add_consent(
+        voice_name=voice_name, kind="recorded", statement=challenge.statement, scopes=scopes,
+        commercial_use=commercial_use, expires_at=expires_at, challenge_id=challenge_id,
+        recording_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        speaker_score=check.speaker_score, speaker_threshold=check.speaker_threshold,
+        text_score=check.text_score, text_threshold=check.text_threshold,
+    )  # fmt: skip
+
+
+def attest_consent(
+    voice_name: str,
+    *,
+    attested_by: str,
+    scopes: str | list[str],
+    commercial_use: bool = False,
+    expires_at: datetime | None = None,
+    document: Path | None = None,
+    registry=None,
+):
+    """An operator's attestation (lower trust than a recorded consent; reports say so)."""
+    from ..registry import Registry
+
+    registry = registry or Registry()
+    voice = registry.get_voice(voice_name)
+    if voice is None:
+        raise ConsentError(f"there is no enrolled voice called '{voice_name}'; enroll it first")
+    doc_name = doc_hash = None
+    if document is not None:
+        document = Path(document)
+        if not document.is_file():
+            raise InputError(f"--document '{document}' is not a file")
+        doc_name, doc_hash = document.name, hashlib.sha256(document.read_bytes()).hexdigest()
+    statement = f"Consent attested by {attested_by} for the voice '{voice_name}'."
+    return registry.add_consent(
+        voice_name=voice_name, kind="attested", statement=statement, scopes=scopes,
+        commercial_use=commercial_use, expires_at=expires_at, attested_by=attested_by,
+        document_name=doc_name, document_sha256=doc_hash,
+    )  # fmt: skip
+
+

@@ -1,0 +1,60 @@
+"""A person's voice enrolled here: a base voice's speech, played with the person's timbre.
+
+The base voice (``baker`` or ``joe``) says the words, so timing and phones are as reliable
+as the built-in voices'; the :class:`~yinse.voices.timbre.TimbreBank` built from the person's
+recordings replaces every spectral frame with one of theirs.  Singing goes through the
+engine (which calls :meth:`EnrolledVoice.timbre` after its WORLD analysis); speech is
+re-synthesised here with the pitch moved to the person's speaking pitch.
+
+Only :mod:`yinse.pipeline` creates these, after the consent gate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..text import LyricSyllable
+from .base import Utterance, Voice, VoiceInfo
+from .timbre import FRAME_S, TimbreBank
+
+
+class EnrolledVoice(Voice):
+    def __init__(self, *, name: str, language: str, owner: str, base: Voice, bank_folder: Path):
+        self.base = base
+        self.bank = TimbreBank.load(bank_folder)
+        if self.bank.base_voice != base.name:
+            raise ValueError(f"bank of '{name}' was built on '{self.bank.base_voice}', not '{base.name}'")
+        shift = int(round(self.bank.pitch_shift_semitones))
+        low, high = base.info.range_midi
+        self.info = VoiceInfo(
+            name=name,
+            language=language,
+            source=f"enrolled from recordings of {owner} (timbre on the base voice '{base.name}')",
+            licence="the owner's consent record (yinse voice show)",
+            commercial_use=False,
+            range_midi=(low + shift, high + shift),
+            requires_consent=True,
+        )
+
+    def say_syllables(self, syllables: Sequence[LyricSyllable]) -> Utterance:
+        return self.base.say_syllables(syllables)
+
+    def timbre(self, f0, sp, ap, sr):
+        return self.bank.convert(f0, sp, sr)
+
+    def speak(self, text: str) -> tuple[np.ndarray, int]:
+        import pyworld
+
+        audio, sr = self.base.speak(text)
+        x = np.ascontiguousarray(audio, dtype=np.float64)
+        f0, t = pyworld.dio(x, sr, f0_floor=60.0, f0_ceil=800.0, frame_period=FRAME_S * 1000)
+        f0 = pyworld.stonemask(x, f0, t, sr)
+        sp = pyworld.cheaptrick(x, f0, t, sr)
+        ap = pyworld.d4c(x, f0, t, sr)
+        new_sp, new_ap = self.timbre(f0, sp, ap, sr)
+        f0 = np.where(f0 > 0, f0 * 2 ** (self.bank.pitch_shift_semitones / 12), 0.0)
+        y = pyworld.synthesize(f0, new_sp, new_ap, sr, FRAME_S * 1000)
+        return y.astype(np.float32), sr
