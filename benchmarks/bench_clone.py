@@ -53,8 +53,12 @@ def rows_of(folder: Path, language: str) -> list[list[str]]:
     return rows
 
 
+#: Folders with one recording per speaker: each file is its own "other speaker".
+ONE_PER_SPEAKER = ("vctk_ten", "aishell3")
+
+
 def real_centroids() -> dict[str, np.ndarray]:
-    """Every speech folder's centroid over (at most) its first 10 recordings."""
+    """Every speaker's centroid over (at most) its first 10 recordings."""
     import soundfile as sf
 
     from yinse.registry.speaker import centroid
@@ -63,6 +67,10 @@ def real_centroids() -> dict[str, np.ndarray]:
     for lang_dir in sorted((DATA / "speech").iterdir()):
         for folder in sorted(p for p in lang_dir.iterdir() if p.is_dir()):
             groups = [folder] if any(folder.glob("*.flac")) else sorted(p for p in folder.iterdir() if p.is_dir())
+            if folder.name in ONE_PER_SPEAKER:
+                for f in sorted(folder.glob("*.flac")):
+                    out[f"{folder.name}/{f.stem}"] = centroid([sf.read(f, dtype="float32")])
+                continue
             for g in groups:
                 files = sorted(g.glob("*.flac"))[:10]
                 if len(files) >= 3:
@@ -96,7 +104,7 @@ def run_speaker(name: str, others: dict[str, np.ndarray]) -> dict:
 
     cloned, sims, base_sims, best_other, speak_s, speech_s = [], [], [], [], 0.0, 0.0
     rivals = {k: v for k, v in others.items() if k != name}
-    for _, text in held:
+    for text in (r[1] for r in held):
         t0 = time.perf_counter()
         audio, sr = clone.speak(text)
         speak_s += time.perf_counter() - t0

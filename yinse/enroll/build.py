@@ -92,16 +92,38 @@ def _assign_script_texts(recordings: list, language: str) -> None:
         rec.text = line.text
 
 
-def _analyse_all(items: list[tuple[np.ndarray, int]]) -> list[WorldFeatures]:
-    """WORLD analysis of many clips on every core (one clip per task)."""
+def _speak_and_analyse(base, recordings: list, say: Progress):
+    """The base voice says every sentence while worker processes run the WORLD analysis of
+    the recordings and of what the base voice said (the two dominant costs, overlapped).
+    Returns the recordings the base voice could say, the base rate, and both features."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    workers = min(len(items), os.cpu_count() or 1, 8)
-    if workers <= 1:
-        return [world_features(a, sr) for a, sr in items]
+    workers = max(1, min(len(recordings), os.cpu_count() or 1, 8))
+    spoken, bases, targets, dropped, base_sr = [], [], {}, {}, 0
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-        return list(pool.map(world_features, [a for a, _ in items], [sr for _, sr in items]))
+        for i, rec in enumerate(recordings):
+            say("base voice", i, len(recordings))
+            try:
+                audio, base_sr = base.speak(rec.text)
+            except InputError as error:  # e.g. Latin letters in a Mandarin sentence
+                dropped[rec.name] = f"the base voice cannot say its text ({error})"
+                if i in targets:
+                    targets[i].cancel()
+                continue
+            if not targets:  # the base rate is known now: analyse every recording at it
+                targets = {
+                    k: pool.submit(world_features, resample(r.audio, r.sr, base_sr).astype(np.float32), base_sr)
+                    for k, r in enumerate(recordings) if k >= i
+                }  # fmt: skip
+            spoken.append((i, rec))
+            bases.append(pool.submit(world_features, audio, base_sr, aperiodicity=False))
+        say("analysis", 0, 1)
+        base_f = [f.result() for f in bases]
+        target_f = [targets[i].result() for i, _ in spoken]
+    if not spoken:
+        raise InputError("the base voice could say none of the transcripts; check --lang")
+    return [rec for _, rec in spoken], base_sr, base_f, target_f, dropped
 
 
 def _check_name(name: str, registry) -> None:
@@ -189,39 +211,20 @@ def enroll(
     _protected_voice_guard(registry, voice_centroid, owner.strip())
 
     base = get_voice(BASE_VOICES[language])
-    spoken, dropped = [], {}
-    for i, rec in enumerate(usable):
-        say("base voice", i, len(usable))
-        try:
-            audio, base_sr = base.speak(rec.text)
-        except InputError as error:  # e.g. Latin letters in a Mandarin sentence
-            dropped[rec.name] = f"the base voice cannot say its text ({error})"
-            continue
-        spoken.append((rec, audio, base_sr))
-    if not spoken:
-        raise InputError("the base voice could say none of the transcripts; check --lang")
-    base_sr = spoken[0][2]
-    clock["base voice"] = time.perf_counter()
-
-    say("analysis", 0, 1)
-    features = _analyse_all(
-        [(audio, sr) for _, audio, sr in spoken]
-        + [(resample(rec.audio, rec.sr, base_sr).astype(np.float32), base_sr) for rec, _, _ in spoken]
-    )
-    base_f, target_f = features[: len(spoken)], features[len(spoken) :]
-    clock["analysis"] = time.perf_counter()
+    spoken, base_sr, base_f, target_f, dropped = _speak_and_analyse(base, usable, say)
+    clock["base voice and analysis"] = time.perf_counter()
 
     say("alignment", 0, 1)
     kept, alignments, mismatched = _align_and_check(base_f, target_f)
     for k in mismatched:
-        dropped[spoken[k][0].name] = "it does not say its transcript (alignment)"
+        dropped[spoken[k].name] = "it does not say its transcript (alignment)"
     if len(mismatched) > MAX_MISMATCHED_SHARE * len(spoken):
         raise InputError(
             f"{len(mismatched)} of {len(spoken)} recordings do not say their text; the "
             f"transcripts do not match the audio, or the recordings are not in "
             f"{'Mandarin' if language == 'zh' else 'English'} (--lang {language})"
         )
-    speech_s = sum(spoken[k][0].duration_s for k in kept)
+    speech_s = sum(spoken[k].duration_s for k in kept)
     if speech_s < min_speech_s:
         raise InputError(
             f"only {speech_s:.0f} s of recordings remain after dropping {len(dropped)}; "
@@ -233,7 +236,7 @@ def enroll(
     )  # fmt: skip
     clock["bank"] = time.perf_counter()
 
-    used = [spoken[k][0] for k in kept]
+    used = [spoken[k] for k in kept]
     cover = coverage([r.text for r in used], language)
     voice_id = uuid.uuid4().hex
     folder = voices_folder()

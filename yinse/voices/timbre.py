@@ -49,19 +49,24 @@ class WorldFeatures:
     coded_ap: np.ndarray
 
 
-def world_features(audio: np.ndarray, sr: int) -> WorldFeatures:
-    """DIO + StoneMask, CheapTrick and D4C at 5 ms, coded to :data:`CODED_DIMS` cepstra."""
+def world_features(audio: np.ndarray, sr: int, *, aperiodicity: bool = True) -> WorldFeatures:
+    """DIO + StoneMask, CheapTrick and D4C at 5 ms, coded to :data:`CODED_DIMS` cepstra.
+    The base voice's side of a bank needs no aperiodicity (D4C is a third of the cost)."""
     import pyworld
 
     x = np.ascontiguousarray(audio, dtype=np.float64)
     f0, t = pyworld.dio(x, sr, f0_floor=60.0, f0_ceil=800.0, frame_period=FRAME_S * 1000)
     f0 = pyworld.stonemask(x, f0, t, sr)
     sp = pyworld.cheaptrick(x, f0, t, sr)
-    ap = pyworld.d4c(x, f0, t, sr)
+    coded_ap = (
+        pyworld.code_aperiodicity(pyworld.d4c(x, f0, t, sr), sr).astype(np.float32)
+        if aperiodicity
+        else np.zeros((len(f0), 0), np.float32)
+    )
     return WorldFeatures(
         f0=f0.astype(np.float32),
         coded_sp=pyworld.code_spectral_envelope(sp, sr, CODED_DIMS).astype(np.float32),
-        coded_ap=pyworld.code_aperiodicity(ap, sr).astype(np.float32),
+        coded_ap=coded_ap,
     )
 
 
