@@ -66,12 +66,15 @@ def verify_file(path: str | os.PathLike) -> dict:
     parsed = labels.read_label(path)
     aigc_state = "absent" if raw is None else ("valid" if parsed is not None else "malformed")
 
+    consent = registry.get_consent(record.consent_id) if record and record.consent_id else None
     report = {
         "file": str(path),
         "sha256": digest,
         "duration_s": round(len(audio) / sr, 3),
         "watermark": mark,
         "record": record.to_json() if record else None,
+        #: The consent the render was made under, with its state now (revoked later, say).
+        "consent": consent.to_json() if consent else None,
         "file_matches_record": bool(exact),
         "c2pa": manifest.to_json(),
         "labels": {
@@ -120,6 +123,13 @@ def _summarise(report: dict) -> tuple[str, list[str]]:
     return what, missing
 
 
+def _consent_line(consent: dict) -> str:
+    how = ("recorded by the owner (speaker and text verified)" if consent["kind"] == "recorded"
+           else f"attested by {consent['attested_by']} (not verified by recording)")  # fmt: skip
+    return (f"consent:    {consent['id']}, {how}; scopes {', '.join(consent['scopes'])}; "
+            f"now {consent['state']}")  # fmt: skip
+
+
 def format_report(report: dict) -> str:
     """The plain-text form of a report, one fact a line."""
     m, c, labels = report["watermark"], report["c2pa"], report["labels"]
@@ -131,6 +141,7 @@ def format_report(report: dict) -> str:
         f"record:     {report['record']['render_id'] if report['record'] else 'none'}"
         + (" (this exact file)" if report["file_matches_record"] else ""),
         f"c2pa:       {c['state']}" + (f", signer {c['signer']}" if c.get("signer") else ""),
+        *([_consent_line(report["consent"])] if report.get("consent") else []),
         f"aigc label: {labels['aigc_state']}",
         f"explicit:   {'yes' if labels['explicit'] else 'no'}",
     ]
