@@ -53,8 +53,8 @@ class EnrolledVoice(Voice):
         f0, t = pyworld.dio(x, sr, f0_floor=60.0, f0_ceil=800.0, frame_period=FRAME_S * 1000)
         f0 = pyworld.stonemask(x, f0, t, sr)
         sp = pyworld.cheaptrick(x, f0, t, sr)
-        ap = pyworld.d4c(x, f0, t, sr)
-        new_sp, new_ap = self.timbre(f0, sp, ap, sr)
+        # The owner's aperiodicity replaces the base voice's, so D4C is not run on it.
+        new_sp, new_ap = self.bank.convert(f0, sp, sr)
         f0 = np.where(f0 > 0, f0 * 2 ** (self.bank.pitch_shift_semitones / 12), 0.0)
         y = pyworld.synthesize(f0, new_sp, new_ap, sr, FRAME_S * 1000)
         return y.astype(np.float32), sr
