@@ -78,6 +78,44 @@ def real_centroids() -> dict[str, np.ndarray]:
     return out
 
 
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z']+", text.lower())
+
+
+def edit_distance(ref: list[str], hyp: list[str]) -> int:
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
+    return row[-1]
+
+
+class Recogniser:
+    """English word recognition with pocketsphinx's bundled model: an intelligibility check
+    independent of our code (absolute WERs are high for this small model; compare them)."""
+
+    def __init__(self) -> None:
+        from pocketsphinx import Decoder
+
+        self.decoder = Decoder(samprate=16000, loglevel="FATAL")
+
+    def words(self, audio: np.ndarray, sr: int) -> list[str]:
+        from yinse.core.audio import resample
+
+        pcm = (np.clip(resample(audio, sr, 16000), -1, 1) * 32767).astype(np.int16).tobytes()
+        self.decoder.start_utt()
+        self.decoder.process_raw(pcm, full_utt=True)
+        self.decoder.end_utt()
+        hyp = self.decoder.hyp()
+        return words(hyp.hypstr) if hyp else []
+
+
+def wer(pairs: list[tuple[str, list[str]]]) -> float:
+    ref_words = sum(len(words(t)) for t, _ in pairs)
+    return sum(edit_distance(words(t), h) for t, h in pairs) / max(1, ref_words)
+
+
 def run_speaker(name: str, others: dict[str, np.ndarray]) -> dict:
     import soundfile as sf
 
@@ -104,7 +142,10 @@ def run_speaker(name: str, others: dict[str, np.ndarray]) -> dict:
 
     cloned, sims, base_sims, best_other, speak_s, speech_s = [], [], [], [], 0.0, 0.0
     rivals = {k: v for k, v in others.items() if k != name}
-    for text in (r[1] for r in held):
+    asr = Recogniser() if language == "en" else None
+    heard: dict[str, list] = {"clone": [], "base": [], "real": []}
+    for row in held:
+        text = row[1]
         t0 = time.perf_counter()
         audio, sr = clone.speak(text)
         speak_s += time.perf_counter() - t0
@@ -115,6 +156,10 @@ def run_speaker(name: str, others: dict[str, np.ndarray]) -> dict:
         best_other.append(max(similarity(e, v) for v in rivals.values()))
         b, bsr = base.speak(text)
         base_sims.append(similarity(embed(b, sr=bsr), real))
+        if asr:
+            heard["clone"].append((text, asr.words(audio, sr)))
+            heard["base"].append((text, asr.words(b, bsr)))
+            heard["real"].append((text, asr.words(*sf.read(folder / row[0], dtype="float32"))))
     clone_set = np.mean(cloned, 0)
     nearest = max(rivals, key=lambda k: similarity(clone_set, rivals[k]))
 
@@ -135,6 +180,7 @@ def run_speaker(name: str, others: dict[str, np.ndarray]) -> dict:
         "base": float(np.median(base_sims)),
         "sing": similarity(embed(render.audio, sr=render.sr), real),
         "base_sing": similarity(embed(base_render.audio, sr=base_render.sr), real),
+        "wer": {k: wer(v) for k, v in heard.items()} if asr else None,
         "speak_rtf": speak_s / speech_s, "sing_rtf": sing_s / dur, "base_sing_rtf": base_sing_s / dur,
     }  # fmt: skip
 
@@ -159,6 +205,7 @@ def main() -> None:
             "base floor": f"{r['base']:.3f}", "sing": f"{r['sing']:.3f}",
             "base sing": f"{r['base_sing']:.3f}", "speak RTF": f"{r['speak_rtf']:.3f}",
             "sing RTF": f"{r['sing_rtf']:.3f} (base {r['base_sing_rtf']:.3f})",
+            "WER clone/base/real": "—" if not r["wer"] else "/".join(f"{100 * r['wer'][k]:.0f}%" for k in ("clone", "base", "real")),
             "targets": "met" if ok else "NOT met",
         })  # fmt: skip
     print(table(rows, list(rows[0])))

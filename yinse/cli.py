@@ -236,9 +236,11 @@ def voice_consent(
     commercial: bool = typer.Option(False, "--commercial", help="the owner allows commercial use"),
     expires: str | None = typer.Option(None, "--expires", help="last day of the consent, YYYY-MM-DD"),
     document: Path | None = typer.Option(None, "--document", help="signed licence (with --attested-by)"),
+    record: bool = typer.Option(False, "--record", help="record the statement from the microphone now"),
 ) -> None:
     """Record the owner's consent: without options, show the statement and a fresh challenge
-    to read; with --audio and --challenge, verify the recording and store the consent."""
+    to read; with --audio and --challenge, verify the recording and store the consent;
+    with --record, show a challenge, record the owner from the microphone and verify it."""
     from .enroll import consent as c
 
     until = _end_of_day(expires) if expires else None
@@ -250,6 +252,14 @@ def voice_consent(
         typer.echo(f"consent {record.id} attested by {attested_by} for '{name}': {', '.join(record.scopes)}"
                    " (attested, not verified by recording: reports show it as such)")  # fmt: skip
         return
+    if record:
+        if audio or challenge:
+            raise _usage("--record makes its own recording; leave out --audio and --challenge")
+        c.check_microphone()
+        issued = c.start_consent(name)
+        typer.echo(f"Read this aloud after pressing Enter, then press Enter again:\n\n    {issued.statement}\n")
+        audio = c.record_from_microphone(wait=lambda: input())
+        challenge = issued.id
     if audio is None and challenge is None:
         issued = c.start_consent(name)
         typer.echo("The owner reads this aloud, in one recording:\n")

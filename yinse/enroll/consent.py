@@ -19,7 +19,9 @@ stored as such, with lower trust, and every report shows it.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -145,6 +147,49 @@ def check_consent_recording(
         statement_score=statement.score, phrase_score=challenge.score,
         text_threshold=TEXT_THRESHOLD,
     )  # fmt: skip
+
+
+MIC_SR = 16000
+MIC_MAX_S = 60.0
+
+
+def check_microphone() -> None:
+    """Refuse before a challenge is issued when there is nothing to record with."""
+    try:
+        import sounddevice as sd
+
+        sd.check_input_settings(samplerate=MIC_SR, channels=1)
+    except Exception as error:  # no PortAudio library, or no input device
+        raise InputError(
+            f"cannot record from a microphone here ({str(error).splitlines()[0]}); record the "
+            "statement with any recorder and pass it with --audio and --challenge"
+        ) from None
+
+
+def record_from_microphone(*, wait, folder: Path | None = None) -> Path:
+    """Record from the default input device between two calls of ``wait`` (the CLI waits
+    for Enter); the recording is written as a WAV in the data folder and its path returned,
+    so the stored consent's hash refers to a file that exists."""
+    import sounddevice as sd
+    import soundfile as sf
+
+    from ..core.atomic import temp_beside
+    from ..core.paths import data_home
+
+    check_microphone()
+    wait()
+    take = sd.rec(int(MIC_MAX_S * MIC_SR), samplerate=MIC_SR, channels=1, dtype="float32")
+    started = time.monotonic()
+    wait()
+    sd.stop()
+    audio = take[: int((time.monotonic() - started) * MIC_SR), 0]
+    folder = folder or data_home() / "consents"
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"consent-{time.strftime('%Y%m%dT%H%M%S')}.wav"
+    with temp_beside(out) as tmp:
+        sf.write(tmp, audio, MIC_SR, format="WAV")
+        os.replace(tmp, out)
+    return out
 
 
 def record_consent(
