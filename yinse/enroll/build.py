@@ -105,7 +105,8 @@ def _speak_and_analyse(base, recordings: list, say: Progress):
         for i, rec in enumerate(recordings):
             say("base voice", i, len(recordings))
             try:
-                audio, base_sr = base.speak(rec.text)
+                said = base.speak_utterance(rec.text)
+                audio, base_sr = said.audio, said.sr
             except InputError as error:  # e.g. Latin letters in a Mandarin sentence
                 dropped[rec.name] = f"the base voice cannot say its text ({error})"
                 if i in targets:
@@ -116,14 +117,15 @@ def _speak_and_analyse(base, recordings: list, say: Progress):
                     k: pool.submit(world_features, resample(r.audio, r.sr, base_sr).astype(np.float32), base_sr)
                     for k, r in enumerate(recordings) if k >= i
                 }  # fmt: skip
-            spoken.append((i, rec))
+            spoken.append((i, rec, said))
             bases.append(pool.submit(world_features, audio, base_sr, aperiodicity=False))
         say("analysis", 0, 1)
         base_f = [f.result() for f in bases]
-        target_f = [targets[i].result() for i, _ in spoken]
+        target_f = [targets[i].result() for i, _, _ in spoken]
     if not spoken:
         raise InputError("the base voice could say none of the transcripts; check --lang")
-    return [rec for _, rec in spoken], base_sr, base_f, target_f, dropped
+    phones = [said.phones or None for _, _, said in spoken]
+    return [rec for _, rec, _ in spoken], base_sr, base_f, target_f, phones, dropped
 
 
 def _check_name(name: str, registry) -> None:
@@ -211,7 +213,7 @@ def enroll(
     _protected_voice_guard(registry, voice_centroid, owner.strip())
 
     base = get_voice(BASE_VOICES[language])
-    spoken, base_sr, base_f, target_f, dropped = _speak_and_analyse(base, usable, say)
+    spoken, base_sr, base_f, target_f, phones, dropped = _speak_and_analyse(base, usable, say)
     clock["base voice and analysis"] = time.perf_counter()
 
     say("alignment", 0, 1)
@@ -233,6 +235,7 @@ def enroll(
     bank = build_bank(
         sr=base_sr, base_voice=base.name, base=[base_f[k] for k in kept],
         target=[target_f[k] for k in kept], paths=[alignments[k].path for k in kept],
+        phones=[phones[k] for k in kept] if all(p is not None for p in phones) else None,
     )  # fmt: skip
     clock["bank"] = time.perf_counter()
 

@@ -264,7 +264,7 @@ class SingingEngine:
         ]
         cents = f0_curve_cents(times, pitch_notes, e, rng)
         f0 = np.where(voiced, cents_to_hz(cents), 0.0)
-        log_sp, ap = self._timbre(log_sp, ap, f0, sr)
+        log_sp, ap = self._timbre(log_sp, ap, f0, sr, utterance.phones, speech_t)
 
         freqs = np.linspace(0, sr / 2, world.sp.shape[1])
         velocities = [score.notes[g.note_indexes[0]].velocity for g in phrase]
@@ -289,7 +289,7 @@ class SingingEngine:
         )
         return t_start, audio, times, f0
 
-    def _timbre(self, log_sp, ap, f0, sr) -> tuple[np.ndarray, np.ndarray]:
+    def _timbre(self, log_sp, ap, f0, sr, phones, speech_t) -> tuple[np.ndarray, np.ndarray]:
         """The voice's own timbre on the song's frames, at the level the speech had there.
 
         Done after the time warp, not on the speech: an enrolled voice then chooses a run of
@@ -298,7 +298,7 @@ class SingingEngine:
         the warp, 0.65 before).  Keeping the speech's frame level leaves loudness shaping
         and edge ramps as they were."""
         sp = np.exp(log_sp)
-        new_sp, new_ap = self.voice.timbre(f0, sp, ap, sr)
+        new_sp, new_ap = self.voice.timbre(f0, sp, ap, sr, phones=phones, speech_times_s=speech_t)
         if new_sp is sp:
             return log_sp, ap
         from scipy.ndimage import uniform_filter1d

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core.errors import VoiceError
 from ..text import LyricSyllable, mandarin
-from .base import SyllableTiming, Utterance, Voice, VoiceInfo
+from .base import SyllableTiming, Utterance, Voice, VoiceInfo, join_utterances
 
 SR = 24000
 HOP = 300  # samples per mel frame (12.5 ms)
@@ -147,11 +147,25 @@ class BakerVoice(Voice):
                 v1 = v0 + HOP / SR
                 end = max(end, v1)
             timings.append(SyllableTiming(float(start), float(v0), float(v1), float(end)))
-        return Utterance(audio=audio, sr=SR, syllables=timings)
+        return Utterance(audio=audio, sr=SR, syllables=timings, phones=_labelled(phones, edges))
+
+    def speak_utterance(self, text: str) -> Utterance:
+        pieces = [self.say_syllables(phrase) for phrase in mandarin.text_syllables(text)]
+        return join_utterances(pieces, pause_s=0.25)
 
     def speak(self, text: str) -> tuple[np.ndarray, int]:
-        pause = np.zeros(int(0.25 * SR), np.float32)
-        pieces = []
-        for phrase in mandarin.text_syllables(text):
-            pieces += [self.say_syllables(phrase).audio, pause]
-        return np.concatenate(pieces[:-1]), SR
+        u = self.speak_utterance(text)
+        return u.audio, u.sr
+
+
+def _labelled(phones: list[str], edges: np.ndarray) -> list[tuple[str, float, float]]:
+    """Phones with their times, tone digits dropped (tone is pitch, not timbre) and the
+    "#0" word joint given to the final before it (its frames still sound that vowel)."""
+    out: list[tuple[str, float, float]] = []
+    for k, phone in enumerate(phones):
+        start, end = float(edges[k]), float(edges[k + 1])
+        if phone == "#0" and out:
+            out[-1] = (out[-1][0], out[-1][1], end)
+        elif end > start:
+            out.append((phone.rstrip("012345"), start, end))
+    return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,11 +34,30 @@ class SyllableTiming:
 
 @dataclass
 class Utterance:
-    """Mono float32 speech at ``sr`` with one timing per syllable asked for."""
+    """Mono float32 speech at ``sr`` with one timing per syllable asked for, and, where the
+    voice knows them, its phones as (label, start_s, end_s) in the voice's own inventory
+    (an enrolled voice plays its owner's frames of the same phone there)."""
 
     audio: np.ndarray
     sr: int
     syllables: list[SyllableTiming]
+    phones: list[tuple[str, float, float]] = field(default_factory=list)
+
+
+def join_utterances(pieces: Sequence[Utterance], *, pause_s: float) -> Utterance:
+    """Utterances one after another with a pause between them (free text, phrase by
+    phrase); phone times move with their audio."""
+    sr = pieces[0].sr
+    pause = np.zeros(int(pause_s * sr), np.float32)
+    audio, phones, offset = [], [], 0.0
+    for k, piece in enumerate(pieces):
+        if k:
+            audio.append(pause)
+            offset += len(pause) / sr
+        audio.append(piece.audio)
+        phones += [(label, a + offset, b + offset) for label, a, b in piece.phones]
+        offset += len(piece.audio) / sr
+    return Utterance(np.concatenate(audio), sr, [], phones)
 
 
 @dataclass(frozen=True)
@@ -79,10 +98,23 @@ class Voice(ABC):
     def speak(self, text: str) -> tuple[np.ndarray, int]:
         """Say free text (several sentences allowed); returns mono float32 audio and rate."""
 
+    def speak_utterance(self, text: str) -> Utterance:
+        """Free text with its phones where the voice knows them (no syllable timings)."""
+        audio, sr = self.speak(text)
+        return Utterance(audio, sr, [])
+
     def timbre(
-        self, f0: np.ndarray, sp: np.ndarray, ap: np.ndarray, sr: int
+        self,
+        f0: np.ndarray,
+        sp: np.ndarray,
+        ap: np.ndarray,
+        sr: int,
+        *,
+        phones: list[tuple[str, float, float]] | None = None,
+        speech_times_s: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The spectral envelope and aperiodicity the engine synthesises for WORLD frames of
-        this voice's own speech.  A base voice keeps its own; an enrolled voice puts its
-        owner's timbre there (:mod:`yinse.voices.enrolled`)."""
+        this voice's own speech (``phones``: the utterance's phones; ``speech_times_s``: the
+        moment of the speech each frame shows).  A base voice keeps its own; an enrolled voice puts its owner's timbre there
+        (:mod:`yinse.voices.enrolled`)."""
         return sp, ap

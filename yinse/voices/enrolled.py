@@ -42,19 +42,20 @@ class EnrolledVoice(Voice):
     def say_syllables(self, syllables: Sequence[LyricSyllable]) -> Utterance:
         return self.base.say_syllables(syllables)
 
-    def timbre(self, f0, sp, ap, sr):
-        return self.bank.convert(f0, sp, sr)
+    def timbre(self, f0, sp, ap, sr, *, phones=None, speech_times_s=None):
+        return self.bank.convert(f0, sp, sr, phones=phones, speech_times_s=speech_times_s)
 
     def speak(self, text: str) -> tuple[np.ndarray, int]:
         import pyworld
 
-        audio, sr = self.base.speak(text)
+        said = self.base.speak_utterance(text)
+        audio, sr = said.audio, said.sr
         x = np.ascontiguousarray(audio, dtype=np.float64)
         f0, t = pyworld.dio(x, sr, f0_floor=60.0, f0_ceil=800.0, frame_period=FRAME_S * 1000)
         f0 = pyworld.stonemask(x, f0, t, sr)
         sp = pyworld.cheaptrick(x, f0, t, sr)
         # The owner's aperiodicity replaces the base voice's, so D4C is not run on it.
-        new_sp, new_ap = self.bank.convert(f0, sp, sr)
+        new_sp, new_ap = self.bank.convert(f0, sp, sr, phones=said.phones, speech_times_s=t)
         f0 = np.where(f0 > 0, f0 * 2 ** (self.bank.pitch_shift_semitones / 12), 0.0)
         y = pyworld.synthesize(f0, new_sp, new_ap, sr, FRAME_S * 1000)
         return y.astype(np.float32), sr

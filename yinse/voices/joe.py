@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core.errors import VoiceError
 from ..text import LyricSyllable, english
-from .base import Utterance, Voice, VoiceInfo
+from .base import Utterance, Voice, VoiceInfo, join_utterances
 from .ipa import word_timings
 
 WORD_GAP = " "
@@ -106,11 +106,19 @@ class JoeVoice(Voice):
             if not phones:
                 raise VoiceError(f"the joe voice cannot say the word '{group[0].word}'")
             timings += word_timings(phones, len(group))
-        return Utterance(audio=audio, sr=self.sr, syllables=timings)
+        return Utterance(audio=audio, sr=self.sr, syllables=timings, phones=_flat(timed))
 
-    def speak(self, text: str) -> tuple[np.ndarray, int]:
-        pause = np.zeros(int(0.2 * self.sr), np.float32)
+    def speak_utterance(self, text: str) -> Utterance:
         pieces = []
         for phrase in english.text_words(text):
-            pieces += [self._synthesize(phrase)[0], pause]
-        return np.concatenate(pieces[:-1]), self.sr
+            audio, timed = self._synthesize(phrase)
+            pieces.append(Utterance(audio, self.sr, [], _flat(timed)))
+        return join_utterances(pieces, pause_s=0.2)
+
+    def speak(self, text: str) -> tuple[np.ndarray, int]:
+        u = self.speak_utterance(text)
+        return u.audio, u.sr
+
+
+def _flat(timed: list[list[tuple[str, float, float]]]) -> list[tuple[str, float, float]]:
+    return [phone for word in timed for phone in word]

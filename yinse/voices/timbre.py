@@ -38,6 +38,11 @@ CANDIDATES = 16
 #: Cost of leaving a run of consecutive frames, in units of the median match distance.
 JUMP_COST = 3.0
 SMOOTH_FRAMES = 3
+#: Unit choice: a matching neighbour phone is worth this many median feature distances,
+#: a length ratio of e (log 1) this many.
+CONTEXT_WEIGHT = 1.0
+LENGTH_WEIGHT = 0.5
+UNIT_FIELDS = ("label", "prev", "next", "start", "end", "base_frames", "feature")
 #: Cost of a person's frame whose voicing differs from the frame it plays (median units).
 VOICING_MISMATCH_COST = 1.0
 #: Voiced frames more than this far below the person's full voice start to cost.
@@ -133,7 +138,19 @@ class TimbreBank:
     #: Mean log F0 of base voice and person over voiced frames (speech pitch shift).
     base_log_f0: float
     target_log_f0: float
+    #: Phone units: every phone the base voice said in enrollment, with its label and its
+    #: neighbours' (indexes into ``label_names``), the span of the person's frames aligned
+    #: with it, its length in base frames, and its mean match feature.
+    label_names: tuple[str, ...] = ()
+    unit_label: np.ndarray | None = None
+    unit_prev: np.ndarray | None = None
+    unit_next: np.ndarray | None = None
+    unit_start: np.ndarray | None = None
+    unit_end: np.ndarray | None = None
+    unit_base_frames: np.ndarray | None = None
+    unit_feature: np.ndarray | None = None
     _full_voice_db: float | None = None
+    _label_ids: dict | None = None
     _faiss: object = None
 
     # ---------------------------------------------------------------- features
@@ -147,7 +164,8 @@ class TimbreBank:
 
     # ---------------------------------------------------------------- mapping
     def select(self, coded_sp: np.ndarray, voiced: np.ndarray) -> np.ndarray:
-        """The person's frame index to play for each base-voice frame."""
+        """The person's frame index to play for each base-voice frame, frame by frame (used
+        where the base voice gave no phones)."""
         query = np.ascontiguousarray(self.match_features(coded_sp, voiced), dtype=np.float32)
         k = min(CANDIDATES, len(self.keys))
         squared, found = self._index().search(query, k)
@@ -190,16 +208,86 @@ class TimbreBank:
     def _recording_of(self, frames: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.target_starts, frames, side="right") - 1
 
-    def convert(self, f0: np.ndarray, sp: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
-        """Envelope and aperiodicity of the person for WORLD frames of the base voice."""
+    def convert(
+        self,
+        f0: np.ndarray,
+        sp: np.ndarray,
+        sr: int,
+        *,
+        phones: list[tuple[str, float, float]] | None = None,
+        speech_times_s: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Envelope and aperiodicity of the person for WORLD frames of the base voice.
+
+        ``phones`` are the base voice's phones (label, start_s, end_s) and
+        ``speech_times_s`` the moment of its speech each frame shows (the singing engine's
+        time map; plain speech passes the frame times).  Frames inside a phone the bank
+        holds play a unit of that phone (:meth:`_play_units`); the others fall back to
+        frame-by-frame choice (:meth:`select`)."""
         from scipy.ndimage import uniform_filter1d
 
         if sr != self.sr:
             raise ValueError(f"the bank is at {self.sr} Hz, the frames at {sr} Hz")
-        chosen = self.select(code_envelope(sp, sr), np.asarray(f0) > 0)
-        coded = uniform_filter1d(self.target_sp[chosen].astype(np.float64), SMOOTH_FRAMES, axis=0)
-        new_sp, new_ap = decode(coded, self.target_ap[chosen], sr)
-        return new_sp, new_ap
+        coded = code_envelope(sp, sr)
+        voiced = np.asarray(f0) > 0
+        position = np.full(len(coded), -1.0)
+        if phones and speech_times_s is not None and self.unit_label is not None:
+            position = self._play_units(coded, voiced, phones, np.asarray(speech_times_s))
+        rest = position < 0
+        if rest.any():
+            position[rest] = self.select(coded[rest], voiced[rest])
+        lo = np.floor(position).astype(np.int64)
+        hi = np.minimum(lo + 1, len(self.target_sp) - 1)
+        frac = (position - lo)[:, None]
+        env = (1 - frac) * self.target_sp[lo] + frac * self.target_sp[hi]
+        env = uniform_filter1d(env.astype(np.float64), SMOOTH_FRAMES, axis=0)
+        aper = (1 - frac) * self.target_ap[lo] + frac * self.target_ap[hi]
+        return decode(env, aper, sr)
+
+    def _play_units(self, coded, voiced, phones, times) -> np.ndarray:
+        """A fractional frame of the person's recordings for every frame inside a known
+        phone, -1 elsewhere.
+
+        Each phone the base voice says is played by one unit: the same phone cut from the
+        person's recordings, chosen for the same neighbours, a similar length and a
+        similar sound in the base voice's rendering; the frame's place within the phone
+        maps linearly into the unit, so a sung vowel stretched over a long note moves
+        slowly through a real vowel of the person (between frames, not repeating them).
+        Frame by frame choice alone picked the wrong phone often enough that pocketsphinx
+        understood few of a clone's words (WER 0.8 against 0.28 for the base voice)."""
+        ids = self._label_index()
+        features = self.match_features(coded, voiced)
+        position = np.full(len(coded), -1.0)
+        labels = [ids.get(label, -1) for label, _, _ in phones]
+        for k, (_, start, end) in enumerate(phones):
+            rows = np.nonzero((times >= start) & (times < end))[0]
+            if labels[k] < 0 or len(rows) == 0 or end <= start:
+                continue
+            prev = labels[k - 1] if k else ids.get("", -1)
+            nxt = labels[k + 1] if k + 1 < len(phones) else ids.get("", -1)
+            unit = self._choose_unit(labels[k], prev, nxt, (end - start) / FRAME_S, features[rows].mean(0))
+            if unit < 0:
+                continue
+            place = np.clip((times[rows] - start) / (end - start), 0.0, 1.0)
+            first, last = self.unit_start[unit], self.unit_end[unit] - 1
+            position[rows] = first + place * (last - first)
+        return position
+
+    def _choose_unit(self, label: int, prev: int, nxt: int, frames: float, feature: np.ndarray) -> int:
+        candidates = np.nonzero(self.unit_label == label)[0]
+        if len(candidates) == 0:
+            return -1
+        context = (self.unit_prev[candidates] == prev).astype(float) + (self.unit_next[candidates] == nxt)
+        distance = np.linalg.norm(self.unit_feature[candidates] - feature, axis=1)
+        distance /= np.median(distance) + 1e-9
+        length = np.abs(np.log(np.maximum(self.unit_base_frames[candidates], 1) / max(frames, 1.0)))
+        score = CONTEXT_WEIGHT * context - distance - LENGTH_WEIGHT * length
+        return int(candidates[int(np.argmax(score))])
+
+    def _label_index(self) -> dict[str, int]:
+        if self._label_ids is None:
+            self._label_ids = {name: i for i, name in enumerate(self.label_names)}
+        return self._label_ids
 
     # ---------------------------------------------------------------- storage
     def save(self, folder: Path) -> None:
@@ -209,9 +297,12 @@ class TimbreBank:
             keys=self.keys.astype(np.float16), target_index=self.target_index.astype(np.int32),
             target_sp=self.target_sp.astype(np.float16), target_ap=self.target_ap.astype(np.float16),
             target_f0=self.target_f0.astype(np.float32), target_starts=self.target_starts,
+            **{f"unit_{k}": getattr(self, f"unit_{k}") for k in UNIT_FIELDS
+               if getattr(self, f"unit_{k}") is not None},
         )  # fmt: skip
         meta = {"sr": self.sr, "base_voice": self.base_voice, "base_log_f0": self.base_log_f0,
-                "target_log_f0": self.target_log_f0, "format": 1}  # fmt: skip
+                "target_log_f0": self.target_log_f0, "labels": list(self.label_names),
+                "format": 2}  # fmt: skip
         (folder / "bank.json").write_text(json.dumps(meta, indent=1))
 
     @classmethod
@@ -227,6 +318,8 @@ class TimbreBank:
             target_ap=f32["target_ap"], target_f0=arrays["target_f0"],
             target_starts=arrays["target_starts"], base_log_f0=float(meta["base_log_f0"]),
             target_log_f0=float(meta["target_log_f0"]),
+            label_names=tuple(meta.get("labels", ())),
+            **{f"unit_{k}": arrays.get(f"unit_{k}") for k in UNIT_FIELDS},
         )  # fmt: skip
 
 
@@ -256,11 +349,12 @@ def build_bank(
     base: list[WorldFeatures],
     target: list[WorldFeatures],
     paths: list[np.ndarray],
+    phones: list[list[tuple[str, float, float]]] | None = None,
 ) -> TimbreBank:
     """A bank from aligned pairs: ``paths[u]`` is the DTW path (base frame, target frame)
-    of utterance ``u``."""
+    of utterance ``u``; ``phones[u]`` the base voice's phones in it (label, start_s, end_s)."""
     base_mean, base_std = cepstral_stats([b.coded_sp for b in base])
-    feats, index = [], []
+    feats, index, firsts, contexts = [], [], [], []
     starts = np.cumsum([0] + [len(t.f0) for t in target])
     for u, (b, path) in enumerate(zip(base, paths)):
         x = _context(normalised_cepstra(b.coded_sp, base_mean, base_std))
@@ -273,6 +367,8 @@ def build_bank(
         keep = keep[first[keep] >= 0]
         feats.append(np.c_[x[keep], (b.f0[keep] > 0).astype(np.float32)])
         index.append(starts[u] + first[keep])
+        firsts.append(np.maximum.accumulate(np.where(first >= 0, first, 0)) + starts[u])
+        contexts.append(np.c_[x, (b.f0 > 0).astype(np.float32)])
     allx = np.concatenate(feats)
     ctx = allx[:, :-1]
     centred = ctx - ctx.mean(0)
@@ -281,6 +377,8 @@ def build_bank(
     keys = np.c_[ctx @ projection, VOICING_WEIGHT * allx[:, -1:]].astype(np.float32)
     tf0 = np.concatenate([t.f0 for t in target])
     bf0 = np.concatenate([b.f0 for b in base])
+    units = _units(phones, firsts, [c[:, :-1] @ projection for c in contexts],
+                   [c[:, -1] for c in contexts]) if phones is not None else {}  # fmt: skip
     return TimbreBank(
         sr=sr, base_voice=base_voice, base_mean=base_mean.astype(np.float32),
         base_std=base_std.astype(np.float32), projection=projection, keys=keys,
@@ -289,4 +387,35 @@ def build_bank(
         target_ap=np.concatenate([t.coded_ap for t in target]), target_f0=tf0,
         target_starts=starts[:-1].astype(np.int64),
         base_log_f0=float(np.log(bf0[bf0 > 0]).mean()), target_log_f0=float(np.log(tf0[tf0 > 0]).mean()),
+        **units,
     )  # fmt: skip
+
+
+def _units(phones, firsts, projected, voiced) -> dict:
+    """The phone units of a bank (see :meth:`TimbreBank._play_units`)."""
+    names = sorted({label for utterance in phones for label, _, _ in utterance} | {""})
+    ids = {name: i for i, name in enumerate(names)}
+    rows = []
+    for spans, first, proj, v in zip(phones, firsts, projected, voiced):
+        feature = np.c_[proj, VOICING_WEIGHT * v[:, None]]
+        for k, (label, start, end) in enumerate(spans):
+            a = int(round(start / FRAME_S))
+            b = min(len(first), max(a + 1, int(round(end / FRAME_S))))
+            if a >= len(first):
+                continue
+            t0, t1 = int(first[a]), int(first[b - 1]) + 1
+            prev = ids[spans[k - 1][0]] if k else ids[""]
+            nxt = ids[spans[k + 1][0]] if k + 1 < len(spans) else ids[""]
+            rows.append((ids[label], prev, nxt, t0, max(t1, t0 + 1), b - a, feature[a:b].mean(0)))
+    if not rows:
+        return {}
+    return {
+        "label_names": tuple(names),
+        "unit_label": np.array([r[0] for r in rows], np.int32),
+        "unit_prev": np.array([r[1] for r in rows], np.int32),
+        "unit_next": np.array([r[2] for r in rows], np.int32),
+        "unit_start": np.array([r[3] for r in rows], np.int64),
+        "unit_end": np.array([r[4] for r in rows], np.int64),
+        "unit_base_frames": np.array([r[5] for r in rows], np.int32),
+        "unit_feature": np.stack([r[6] for r in rows]).astype(np.float32),
+    }
