@@ -184,6 +184,8 @@ def voice_script(
     if output is None:
         typer.echo(text)
         return
+    if not output.parent.is_dir() or output.is_dir():
+        raise _usage(f"cannot write the script to '{output}': give a file in an existing folder")
     with temp_beside(output) as tmp:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, output)

@@ -118,11 +118,21 @@ def open_voice(name: str, scope: str) -> Permit:
     registry = Registry()
     record = registry.get_voice(name)
     if record is None:
+        if registry.get_voice(name, include_deleted=True) is not None:
+            registry.active_consent(voice_name=name, scope=scope)  # says when it was deleted
         raise VoiceError(f"unknown voice '{name}'; run 'yinse voices' to see the voices you can use")
     consent = registry.active_consent(voice_name=name, scope=scope)
     key = f"{record.id}:{record.bank_sha256}"
     if key not in _enrolled:
+        from .enroll.build import bank_digest
         from .voices.enrolled import EnrolledVoice
+
+        bank = Path(record.bank_path)
+        if not bank.is_dir() or bank_digest(bank) != record.bank_sha256:
+            raise VoiceError(
+                f"the bank of the voice '{name}' at {bank} is missing or was changed since it was "
+                "enrolled; it will not be used — enroll the voice again"
+            )
 
         _enrolled[key] = EnrolledVoice(
             name=name, language=record.language, owner=record.owner_name or "",

@@ -62,9 +62,22 @@ def voices_folder() -> Path:
     return folder
 
 
-def _clear_stale_temporaries(folder: Path) -> None:
+#: A bank folder no registry row refers to is removed once it is this old: a process
+#: killed between moving its bank into place and committing its row leaves one, while an
+#: enrollment running now holds its folder without a row only for the commit's moment.
+ORPHAN_AGE_S = 60.0
+
+
+def _clear_leftovers(folder: Path, registry) -> None:
+    """Remove what killed enrollments left: temporary folders, and bank folders without a
+    voice row (the person's voice data must not outlive a failed enrollment)."""
     for stale in folder.glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
+    known = {Path(v.bank_path).name for v in registry.list_voices()}
+    for bank in folder.iterdir():
+        if bank.is_dir() and not bank.name.startswith(".") and bank.name not in known:
+            if time.time() - bank.stat().st_mtime > ORPHAN_AGE_S:
+                shutil.rmtree(bank, ignore_errors=True)
 
 
 def _assign_script_texts(recordings: list, language: str) -> None:
@@ -204,7 +217,12 @@ def enroll(
         _assign_script_texts(recordings, language)
     quality = check_quality(recordings, min_speech_s=min_speech_s)
     if not quality.ok:
-        raise InputError("the recordings cannot make a voice: " + " ".join(quality.problems))
+        shown = quality.problems[:3]
+        more = len(quality.problems) - len(shown)
+        raise InputError(
+            "the recordings cannot make a voice: " + " ".join(shown)
+            + (f" (and {more} more problems: run with fewer files or see the table)" if more else "")
+        )
     usable = quality.usable_recordings(recordings)
     clock["quality"] = time.perf_counter()
 
@@ -243,7 +261,7 @@ def enroll(
     cover = coverage([r.text for r in used], language)
     voice_id = uuid.uuid4().hex
     folder = voices_folder()
-    _clear_stale_temporaries(folder)
+    _clear_leftovers(folder, registry)
     final = folder / f"{name}-{voice_id[:8]}"
     temp = folder / f".tmp-{voice_id}"
     temp.mkdir()
@@ -265,7 +283,7 @@ def enroll(
             "settings": {"min_speech_s": min_speech_s, "sr": base_sr},
         }  # fmt: skip
         (temp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
-        digest = _folder_sha256(temp)
+        digest = bank_digest(temp)
         owner_row = registry.find_owner_by_name(owner.strip()) or registry.add_owner(owner.strip())
         record = registry.add_voice(
             name=name, owner_id=owner_row.id, language=language, base_voice=base.name,
@@ -310,7 +328,8 @@ def _align_and_check(
     return kept, alignments, mismatched
 
 
-def _folder_sha256(folder: Path) -> str:
+def bank_digest(folder: Path) -> str:
+    """The hash the registry keeps of a bank folder (every file, by name)."""
     h = hashlib.sha256()
     for path in sorted(folder.iterdir()):
         h.update(path.name.encode())

@@ -216,6 +216,7 @@ def record_consent(
             f"there is no consent challenge '{challenge_id}'; start one with "
             f"'yinse voice consent {voice_name}'"
         )
+    _check_challenge(challenge, voice_name)
     path = Path(audio_path)
     if not path.is_file():
         raise InputError(f"'{path}' is not a file; give the consent recording")
@@ -244,6 +245,28 @@ def record_consent(
         speaker_score=check.speaker_score, speaker_threshold=check.speaker_threshold,
         text_score=check.text_score, text_threshold=check.text_threshold,
     )  # fmt: skip
+
+
+def _check_challenge(challenge, voice_name: str) -> None:
+    """Refuse a spent, expired or foreign challenge before the recording is analysed (the
+    registry checks again when it stores the consent)."""
+    from datetime import UTC, datetime
+
+    if challenge.voice_name != voice_name:
+        raise ConsentError(
+            f"challenge {challenge.id} was issued for the voice '{challenge.voice_name}', not "
+            f"'{voice_name}'; start a consent for this voice"
+        )
+    if challenge.used_at is not None:
+        raise ConsentError(
+            f"challenge {challenge.id} was already used; a challenge reads once — start a new one "
+            f"with 'yinse voice consent {voice_name}'"
+        )
+    if challenge.expires_at <= datetime.now(UTC):
+        raise ConsentError(
+            f"challenge {challenge.id} expired at {challenge.expires_at:%Y-%m-%d %H:%M} UTC; start a "
+            f"new one with 'yinse voice consent {voice_name}'"
+        )
 
 
 def attest_consent(

@@ -56,7 +56,8 @@ SCOPES = ("sing", "speak", "convert")
 #: ``recorded``: the owner read the statement aloud against a challenge, verified by speaker
 #: and text scores; ``attested``: someone (the owner, an estate, an agency) attested in writing.
 KINDS = ("recorded", "attested")
-VOICE_NAME = re.compile(r"[a-z0-9_-]{2,32}")
+#: Starts with a letter or digit, so a name never reads as a command-line option.
+VOICE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{1,31}")
 CHALLENGE_TTL_S = 3600
 
 metadata = MetaData()
@@ -293,7 +294,7 @@ def check_voice_name(name: str) -> str:
     if not isinstance(name, str) or not VOICE_NAME.fullmatch(name):
         raise InputError(
             f"the voice name {name!r} is not allowed; use 2-32 lowercase letters, digits, "
-            "'-' or '_' (for example 'li-wei')"
+            "'-' or '_', starting with a letter or digit (for example 'li-wei')"
         )
     return name
 

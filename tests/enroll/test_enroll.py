@@ -1,0 +1,652 @@
+"""Enrolling a person's voice, end to end, as its owner relies on it.
+
+The person is played by the base voice ``joe`` (it can read any text, so its recordings of
+the guided script need no transcript).  One enrollment and one recorded consent are made per
+module (``enrolled``); every test gets its own copy of that data folder (``voice_home``,
+``consented_home``), so what one test does (revoke, delete) never reaches another, and
+nothing reaches the user's real data folder.  Bad input is fed to fresh enrollments: each
+must be refused with one clear line and leave no voice row, no bank and no temporary folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tarfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from typer.testing import CliRunner
+
+from yinse.cli import app
+from yinse.core.paths import data_home
+from yinse.enroll import build
+from yinse.enroll.build import enroll
+from yinse.enroll.consent import statement_with
+from yinse.enroll.script import script_lines
+from yinse.registry import Registry
+from yinse.registry.speaker import SAME_SPEAKER_THRESHOLD
+from yinse.voices import get_voice
+
+NAME = "joe-clone"
+OWNER = "Joe Person"
+#: Both renders last over 5 s: the watermark detector needs 5 s (docs/WATERMARK.md).
+SONG = "tempo: 100\nG3:1:Sing A3:1:a B3:1:song- A3:1:- G3:2:now R:1 A3:1:sing B3:1:it C4:2:loud G3:2:now\n"
+TEXT = "Hello, this is my voice. I read a few sentences once, and now it says what I type."
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def registry_url(home: Path) -> str:
+    return f"sqlite:///{home / 'registry.sqlite3'}"
+
+
+def install(template: Path, home: Path) -> None:
+    """Copy a prepared data folder into this test's YINSE_HOME; the registry row's bank
+    path is moved along, so the copy is self-contained (a deleted bank is this test's)."""
+    shutil.copytree(template, home, dirs_exist_ok=True)
+    with sqlite3.connect(home / "registry.sqlite3") as db:
+        db.execute(
+            "UPDATE voices SET bank_path = replace(bank_path, ?, ?)", (str(template), str(home))
+        )
+    db.close()
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def voice_folder_entries() -> list[str]:
+    folder = data_home() / "voices"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def assert_nothing_left(name: str, keep: tuple[str, ...] = ()) -> None:
+    """A refused enrollment leaves no voice row (not even a deleted one), no bank folder and
+    no temporary folder under $YINSE_HOME/voices (``keep``: banks of earlier voices)."""
+    registry = Registry()
+    assert registry.get_voice(name, include_deleted=True) is None, (
+        "a refused voice must have no row"
+    )
+    left = [e for e in voice_folder_entries() if e not in keep]
+    assert left == [], f"a refused enrollment must leave no bank or .tmp-* folder: {left}"
+
+
+def refused(args: list, words: str, name: str, keep: tuple[str, ...] = ()) -> str:
+    """Exit code 2, one line on stderr naming the problem, and nothing stored."""
+    result = run("voice", "enroll", name, *args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    # One line, no traceback.
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert words.lower() in lines[0].lower(), lines[0]  # it says what is wrong
+    assert_nothing_left(name, keep)
+    return lines[0]
+
+
+@pytest.fixture(autouse=True)
+def local_registry(monkeypatch):
+    """The registry of this test's YINSE_HOME, never a database named in the environment."""
+    monkeypatch.delenv("YINSE_DATABASE_URL", raising=False)
+
+
+# ---------------------------------------------------------------- the person's recordings
+@pytest.fixture(scope="module")
+def joe_recordings(tmp_path_factory) -> Path:
+    """12 lines of the English script read by `joe`, named by line id (about 37 s)."""
+    folder = tmp_path_factory.mktemp("joe_recordings")
+    joe = get_voice("joe")
+    for line in script_lines("en")[:12]:
+        audio, sr = joe.speak(line.text)
+        sf.write(folder / f"{line.id}.wav", audio, sr)
+    return folder
+
+
+@dataclass
+class Enrolled:
+    home: Path  # data folder with the voice enrolled and no consent
+    consented: Path  # a copy of it in which the owner recorded a consent
+    result: build.EnrollResult
+    stale: Path  # a .tmp-* folder "left by a killed process" before the enrollment
+    orphan_left: bool  # whether a bank folder without a row survived the enrollment
+    challenge: object
+    consent: object
+
+
+@pytest.fixture(scope="module")
+def enrolled(tmp_path_factory, joe_recordings) -> Enrolled:
+    home = tmp_path_factory.mktemp("enrolled_home")
+    stale = home / "voices" / f".tmp-{'0' * 32}"
+    stale.mkdir(parents=True)
+    (stale / "bank.npz").write_bytes(b"half a bank")
+    # What a process killed between moving its bank into place and committing its row
+    # leaves (checked by hand with SIGKILL): a named bank folder that no row refers to.
+    orphan = home / "voices" / "killed-0badc0de"
+    orphan.mkdir()
+    for part in ("bank.npz", "bank.json", "manifest.json"):
+        (orphan / part).write_bytes(b"the person's voice data")
+    # Left by an earlier run: older than the moment a running enrollment holds its folder
+    # before its row commits (build.ORPHAN_AGE_S).
+    hour_ago = time.time() - 3600
+    os.utime(orphan, (hour_ago, hour_ago))
+    with pytest.MonkeyPatch.context() as mp:  # enroll() stores the bank under $YINSE_HOME
+        mp.setenv("YINSE_HOME", str(home))
+        mp.delenv("YINSE_DATABASE_URL", raising=False)
+        result = enroll(NAME, language="en", inputs=[joe_recordings], owner=OWNER)
+    orphan_left = orphan.exists()
+    shutil.rmtree(orphan, ignore_errors=True)  # the copies each test gets start clean
+
+    # The owner records their consent as a user does: ask for a statement, read it aloud,
+    # hand the recording in.
+    consented = tmp_path_factory.mktemp("consented_home")
+    install(home, consented)
+    wav = tmp_path_factory.mktemp("consent_recording") / "consent.wav"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("YINSE_HOME", str(consented))
+        mp.delenv("YINSE_DATABASE_URL", raising=False)
+        asked = run("voice", "consent", NAME)
+        assert asked.exit_code == 0, asked.output
+        challenge_id = next(
+            x for x in asked.stdout.splitlines() if x.startswith("challenge ")
+        ).split()[1]
+        registry = Registry()
+        challenge = registry.get_challenge(challenge_id)
+        printed = [x.strip() for x in asked.stdout.splitlines() if x.startswith("    I am aware")]
+        # The owner is shown exactly the statement with this challenge's phrase, and reads it.
+        assert printed == [challenge.statement] == [statement_with("en", challenge.phrase)]
+        audio, sr = get_voice("joe").speak(statement_with("en", challenge.phrase))
+        sf.write(wav, audio, sr)
+        given = run("voice", "consent", NAME, "--audio", wav, "--challenge", challenge_id)
+        assert given.exit_code == 0, given.output
+        consent_id = given.stdout.split()[1]
+        consent = registry.get_consent(consent_id)
+        registry.engine.dispose()
+    return Enrolled(home, consented, result, stale, orphan_left, challenge, consent)
+
+
+@pytest.fixture
+def voice_home(enrolled, yinse_home) -> Path:
+    install(enrolled.home, yinse_home)
+    return yinse_home
+
+
+@pytest.fixture
+def consented_home(enrolled, yinse_home) -> Path:
+    install(enrolled.consented, yinse_home)
+    return yinse_home
+
+
+def speak(out: Path, text: str = TEXT):
+    return run("speak", text, "--voice", NAME, "-o", out)
+
+
+def sing(tmp_path: Path, out: Path):
+    score = tmp_path / "song.notes"
+    score.write_text(SONG)
+    return run("sing", score, "--voice", NAME, "-o", out)
+
+
+def verify(path: Path) -> dict:
+    result = run("verify", path, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def assert_refused(result, words: str) -> str:
+    assert result.exit_code == 2, result.output  # a user error, not a crash
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert words.lower() in lines[0].lower(), lines[0]  # names the reason
+    return lines[0]
+
+
+# ---------------------------------------------------------------- happy path
+def test_enrollment_stores_bank_manifest_and_owner(enrolled, voice_home, joe_recordings):
+    registry = Registry()
+    record = registry.get_voice(NAME)
+    # The registry knows the voice, whose it is, and what it is built on.
+    assert record is not None and record.status == "active"
+    assert record.owner_name == OWNER
+    assert (record.language, record.base_voice) == ("en", "joe")
+    assert len(record.embedding) == 256  # the centroid the consent check and guard compare with
+    bank = Path(record.bank_path)
+    # The bank lies in this data folder, named by the voice, with its manifest and report.
+    assert bank.parent == voice_home / "voices" and bank.name.startswith(f"{NAME}-")
+    assert {p.name for p in bank.iterdir()} == {
+        "bank.npz",
+        "bank.json",
+        "manifest.json",
+        "quality.png",
+    }
+    # The row's hash fingerprints exactly the stored bank.
+    assert record.bank_sha256 == build.bank_digest(bank)
+    manifest = json.loads((bank / "manifest.json").read_text())
+    assert manifest == record.manifest  # the registry and the folder tell the same story
+    assert (manifest["name"], manifest["owner"], manifest["language"]) == (NAME, OWNER, "en")
+    # Every recording used is traceable to its source file by hash, with the text it says.
+    lines = {line.id: line.text for line in script_lines("en")}
+    sources = manifest["sources"]
+    assert [s["file"] for s in sources] == [f"en-{i:03d}.wav" for i in range(1, 13)]
+    for s in sources:
+        assert s["sha256"] == sha256(joe_recordings / s["file"])
+        assert s["text"] == lines[Path(s["file"]).stem]  # matched to the script by file name
+    assert manifest["dropped"] == {}  # the person read every line as written
+    assert manifest["speech_s"] >= 30
+    assert enrolled.result.used == [s["file"] for s in sources]
+
+
+def test_enrollment_removes_stale_temporaries(enrolled):
+    # A .tmp-* folder left by a killed enrollment is removed by the next one, and the
+    # enrollment leaves none of its own.
+    assert not enrolled.stale.exists()
+    assert not list((enrolled.home / "voices").glob(".tmp-*"))
+
+
+def test_enrollment_removes_banks_a_killed_enrollment_left_without_a_row(enrolled):
+    # The person's voice data must not outlive a failed enrollment, even a killed one.
+    assert not enrolled.orphan_left
+
+
+def test_enrolled_voice_is_listed_without_consent(voice_home):
+    listed = run("voice", "list")
+    assert listed.exit_code == 0, listed.output
+    line = next(x for x in listed.stdout.splitlines() if x.startswith(NAME))
+    assert OWNER in line and "no valid consent" in line  # enrolled is not yet usable
+    voices = run("voices")
+    assert voices.exit_code == 0 and NAME in voices.stdout and OWNER in voices.stdout
+
+
+def test_without_consent_nothing_renders(voice_home, tmp_path):
+    out = tmp_path / "out.wav"
+    # Enrollment alone is no permission: the gate refuses before any audio is made.
+    assert_refused(speak(out), "consent")
+    assert_refused(sing(tmp_path, out), "consent")
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["song.notes"]
+    assert Registry().audit_for(NAME) == []  # nothing rendered, nothing audited
+
+
+def test_recorded_consent_is_stored_with_its_evidence(enrolled, consented_home):
+    registry = Registry()
+    consent = registry.get_consent(enrolled.consent.id)
+    # The owner's recording passed both checks and its evidence is kept.
+    assert consent.kind == "recorded" and consent.scopes == ("sing", "speak", "convert")
+    assert consent.challenge_id == enrolled.challenge.id
+    assert (
+        consent.statement
+        == enrolled.challenge.statement
+        == statement_with("en", enrolled.challenge.phrase)
+    )
+    assert consent.speaker_score >= SAME_SPEAKER_THRESHOLD == consent.speaker_threshold
+    assert consent.text_score >= consent.text_threshold
+    assert consent.recording_sha256 and consent.state() == "active"
+    # The challenge is spent: it cannot back a second consent.
+    assert registry.get_challenge(enrolled.challenge.id).used_at is not None
+    # The owner and the operator can see it, and what it allows.
+    shown = run("voice", "show", NAME)
+    assert f"consent {consent.id}: active, recorded" in shown.stdout
+    listed = run("voice", "list")
+    assert "sing (recorded), speak (recorded), convert (recorded)" in listed.stdout
+
+
+def test_after_consent_speak_and_sing_work_and_are_provable(enrolled, consented_home, tmp_path):
+    spoken, sung = tmp_path / "spoken.wav", tmp_path / "sung.flac"
+    result = speak(spoken)
+    assert result.exit_code == 0, result.output
+    result = sing(tmp_path, sung)
+    assert result.exit_code == 0, result.output
+    audio, sr = sf.read(spoken)
+    assert sr == 44100 and len(audio) / sr > 5 and np.abs(audio).max() > 0.5  # real, audible speech
+    audit = Registry().audit_for(NAME)
+    # One audit row per render, naming the consent it was made under.
+    assert [(a.scope, a.output, a.consent_id) for a in audit] == [
+        ("speak", "spoken.wav", enrolled.consent.id),
+        ("sing", "sung.flac", enrolled.consent.id),
+    ]
+    for path, row, kind in ((spoken, audit[0], "speak"), (sung, audit[1], "sing")):
+        report = verify(path)
+        # The file proves itself: its render record names the voice and the consent.
+        assert report["record"]["kind"] == kind and report["record"]["voice"] == NAME
+        assert report["record"]["consent_id"] == enrolled.consent.id
+        assert report["record"]["render_id"] == row.render_id  # the audit names this render
+        assert report["consent"]["state"] == "active" and report["consent"]["kind"] == "recorded"
+        assert report["file_matches_record"] is True
+        assert report["c2pa"]["state"] == "Trusted"  # signed by this install
+        # The signature covers the consent.
+        assert report["c2pa"]["render"]["consent_id"] == enrolled.consent.id
+    # The sung file also carries the watermark (it survives lost metadata).
+    mark = verify(sung)["watermark"]
+    assert mark["found"] is True and mark["payload"] == verify(sung)["record"]["payload"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="spoken renders of 5-10 s mostly carry no detectable watermark: straight from the "
+    "output stage, no attack, watermark.detect reports 'no mark found' for these three clone "
+    "renders (6.1, 5.6 and 9.6 s) and for the built-in joe saying the same texts (`yinse "
+    "speak --voice joe` of 6.1, 9.6 and 15.9 s verify with found=False too), though "
+    "docs/WATERMARK.md promises detection from any clean excerpt of >= 5 s; sung renders "
+    "(8.8 s here) are found",
+)
+def test_spoken_renders_carry_the_watermark(consented_home, tmp_path):
+    texts = [
+        TEXT,
+        "The quick brown fox jumps over the lazy dog, and then it runs back home again, happily.",
+        TEXT + " It can read anything for me, even this long sentence.",
+    ]
+    for k, text in enumerate(texts):
+        spoken = tmp_path / f"spoken{k}.wav"
+        assert speak(spoken, text).exit_code == 0
+        assert sf.info(spoken).duration > 5  # long enough for the detector
+        # Stripped of its metadata, a spoken clone must still be recognisable as ours.
+        assert verify(spoken)["watermark"]["found"] is True, f"no watermark in {text!r}"
+
+
+def test_consent_for_singing_only_refuses_speech(voice_home, tmp_path):
+    granted = run("voice", "consent", NAME, "--attested-by", "Studio operator", "--scopes", "sing")
+    assert granted.exit_code == 0, granted.output
+    assert "attested" in granted.stdout  # the lower trust is said
+    out = tmp_path / "speech.wav"
+    line = assert_refused(speak(out), "does not grant 'speak'")
+    assert "sing" in line  # and says what it does grant
+    assert not out.exists()
+    assert sing(tmp_path, tmp_path / "song.wav").exit_code == 0  # what it grants works
+    assert [a.scope for a in Registry().audit_for(NAME)] == ["sing"]
+
+
+def test_revoke_stops_renders_at_once(enrolled, consented_home, tmp_path):
+    before = tmp_path / "before.wav"
+    assert speak(before).exit_code == 0
+    revoked = run("voice", "revoke", NAME, "--reason", "I changed my mind")
+    assert revoked.exit_code == 0, revoked.output
+    assert "revoked 1 consent" in revoked.stdout
+    after = tmp_path / "after.wav"
+    line = assert_refused(speak(after), "revoked")
+    assert "I changed my mind" in line  # the reason travels with the refusal
+    assert_refused(sing(tmp_path, after), "revoked")
+    assert not after.exists()
+    assert len(Registry().audit_for(NAME)) == 1  # only the render made before revoking
+    listed = run("voice", "list")
+    assert "no valid consent" in next(x for x in listed.stdout.splitlines() if x.startswith(NAME))
+    # A file made before still names its consent, with the consent's state now.
+    assert verify(before)["consent"]["state"] == "revoked"
+
+
+def test_expired_consent_is_refused_with_the_reason(voice_home, tmp_path):
+    registry = Registry()
+    then = datetime.now(UTC) - timedelta(days=30)
+    expiry = then + timedelta(days=1)
+    consent = registry.add_consent(
+        voice_name=NAME, kind="attested", statement="Licensed for a month.", scopes="sing,speak",
+        commercial_use=False, attested_by="Studio operator", expires_at=expiry, now=then,
+    )  # fmt: skip
+    # It did allow speaking while it lasted ...
+    assert (
+        registry.active_consent(voice_name=NAME, scope="speak", at=then + timedelta(hours=1)).id
+        == consent.id
+    )
+    out = tmp_path / "out.wav"
+    # ... and now it is refused, saying why and when.
+    line = assert_refused(speak(out), "expired")
+    assert f"{expiry:%Y-%m-%d}" in line
+    assert not out.exists() and Registry().audit_for(NAME) == []
+
+
+def test_delete_removes_the_bank_and_the_voice(consented_home, tmp_path):
+    registry = Registry()
+    bank = Path(registry.get_voice(NAME).bank_path)
+    assert bank.is_dir()
+    deleted = run("voice", "delete", NAME, "--yes")
+    assert deleted.exit_code == 0, deleted.output
+    # The person's voice data does not outlive the voice.
+    assert not bank.exists()
+    assert voice_folder_entries() == []
+    assert NAME not in run("voice", "list").stdout
+    assert NAME not in run("voices").stdout
+    # Its consents are revoked and it renders nothing.
+    record = registry.get_voice(NAME, include_deleted=True)
+    assert record.status == "deleted"
+    assert all(c.state() == "revoked" for c in registry.consents_for(NAME))
+    assert_refused(speak(tmp_path / "out.wav"), NAME)
+    assert not (tmp_path / "out.wav").exists()
+
+
+def test_export_writes_bank_manifest_and_consents(enrolled, consented_home, tmp_path):
+    assert speak(tmp_path / "one.wav").exit_code == 0
+    out = tmp_path / "export" / f"{NAME}.tar.gz"
+    out.parent.mkdir()
+    result = run("voice", "export", NAME, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temporary file left
+    bank = Path(Registry().get_voice(NAME).bank_path)
+    with tarfile.open(out, "r:gz") as tar:
+        names = set(tar.getnames())
+        # What the owner takes with them: the bank, its manifest, consents and audit.
+        assert names == {f"{NAME}/{n}" for n in
+                         ("bank.npz", "bank.json", "manifest.json", "quality.png", "voice.json", "audit.json")}  # fmt: skip
+        assert tar.extractfile(f"{NAME}/bank.npz").read() == (bank / "bank.npz").read_bytes()
+        manifest = json.loads(tar.extractfile(f"{NAME}/manifest.json").read())
+        info = json.loads(tar.extractfile(f"{NAME}/voice.json").read())
+        audit = json.loads(tar.extractfile(f"{NAME}/audit.json").read())
+    assert manifest["owner"] == OWNER and len(manifest["sources"]) == 12
+    assert [c["id"] for c in info["consents"]] == [enrolled.consent.id]
+    assert info["consents"][0]["kind"] == "recorded" and info["consents"][0]["state"] == "active"
+    assert [a["consent_id"] for a in audit] == [enrolled.consent.id]
+    # A wrong archive name is a clear error, not a stray file.
+    assert_refused(run("voice", "export", NAME, "-o", tmp_path / "x.zip"), ".tar.gz")
+    assert not (tmp_path / "x.zip").exists()
+
+
+# ---------------------------------------------------------------- bad recordings
+def music(seconds: float, sr: int, seed: int) -> np.ndarray:
+    """Chords (I–V–vi–IV, with harmonics) over kick and snare, 100 bpm."""
+    rng = np.random.default_rng(seed)
+    n, beat = int(seconds * sr), 0.6
+    out = np.zeros(n)
+    chords = [[60, 64, 67], [55, 59, 62], [57, 60, 64], [53, 57, 60]]
+    for k in range(int(seconds / beat) + 1):
+        start = int(k * beat * sr)
+        if start >= n:
+            break
+        t = np.arange(min(n, start + int(1.2 * beat * sr)) - start) / sr
+        for m in chords[(k // 4) % 4]:
+            f = 440 * 2 ** ((m - 69) / 12)
+            out[start : start + len(t)] += (
+                0.1 * np.exp(-2 * t) * sum(np.sin(2 * np.pi * f * h * t) / h for h in range(1, 6))
+            )
+        d = np.arange(min(n - start, int(0.15 * sr))) / sr
+        drum = (0.6 * np.sin(2 * np.pi * (50 + 100 * np.exp(-30 * d)) * d) * np.exp(-20 * d) if k % 2 == 0
+                else 0.3 * rng.standard_normal(len(d)) * np.exp(-25 * d))  # fmt: skip
+        out[start : start + len(d)] += drum
+    return (0.5 * out / np.abs(out).max()).astype(np.float32)
+
+
+def _silence(audio, sr, i, rng):
+    return (1e-4 * rng.standard_normal(3 * sr)).astype(np.float32)
+
+
+def _music(audio, sr, i, rng):
+    return music(4.0, sr, i)
+
+
+def _clipped(audio, sr, i, rng):
+    return np.clip(audio * 6, -1, 1)  # the gain far too high
+
+
+def _noisy(audio, sr, i, rng):
+    pad = np.zeros(sr // 2, np.float32)
+    x = np.concatenate([pad, audio, pad])
+    rms = np.sqrt(np.mean(audio**2))
+    return (x + rms / 10 ** (8 / 20) * rng.standard_normal(len(x))).astype(np.float32)  # 8 dB SNR
+
+
+def _too_little(audio, sr, i, rng):
+    return audio if i < 3 else None  # three sentences, about 9 s
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [(_silence, "no speech"), (_music, "music"), (_clipped, "clipped"), (_noisy, "too noisy"),
+     (_too_little, "too little speech")],
+    ids=["silence", "music", "clipped", "noisy", "too-little-speech"],
+)  # fmt: skip
+def test_bad_recordings_are_refused(joe_recordings, tmp_path, make, words):
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    for i, path in enumerate(sorted(joe_recordings.glob("*.wav"))):
+        audio, sr = sf.read(path, dtype="float32")
+        made = make(audio, sr, i, rng)
+        if made is not None:
+            sf.write(folder / path.name, made, sr)  # named by line id: no transcript needed
+    line = refused(["--lang", "en", "--audio", folder, "--owner", OWNER], words, "bad-voice")
+    assert "cannot make a voice" in line
+
+
+@pytest.fixture(scope="module")
+def cathy(shared_data) -> tuple[Path, list[tuple[str, str]]]:
+    folder = shared_data / "speech" / "en" / "cathy"
+    rows = [
+        line.split("\t")[:2]
+        for line in (folder / "transcripts.tsv").read_text().splitlines()
+        if line.strip()
+    ]
+    return folder, rows
+
+
+def cathy_set(cathy, rows: slice, dest: Path, *, shift: bool = False) -> tuple[Path, Path]:
+    """Copies of some cathy recordings and a transcripts TSV for them; with ``shift`` each
+    file gets the next file's text (every transcript wrong)."""
+    folder, all_rows = cathy
+    chosen = all_rows[rows]
+    texts = [t for _, t in chosen]
+    if shift:
+        texts = texts[1:] + texts[:1]
+    dest.mkdir()
+    for name, _ in chosen:
+        shutil.copy(folder / name, dest / name)
+    tsv = dest.parent / f"{dest.name}.tsv"
+    tsv.write_text(
+        "".join(f"{name}\t{text}\n" for (name, _), text in zip(chosen, texts)), encoding="utf-8"
+    )
+    return dest, tsv
+
+
+def test_transcripts_that_do_not_match_the_audio_are_refused(cathy, tmp_path):
+    folder, tsv = cathy_set(cathy, slice(20, 26), tmp_path / "shuffled", shift=True)
+    refused(["--lang", "en", "--audio", folder, "--owner", "Cathy", "--transcripts", tsv, "--min-speech", "8"],
+            "do not say their text", "cathy")  # fmt: skip
+
+
+def test_english_recordings_enrolled_as_mandarin_without_transcripts(joe_recordings):
+    # 12 English files cannot be the 52 lines of the Mandarin script.
+    refused(
+        ["--lang", "zh", "--audio", joe_recordings, "--owner", OWNER], "zh script", "wrong-lang"
+    )
+
+
+def test_english_recordings_with_mandarin_transcripts_are_refused(joe_recordings, tmp_path):
+    files = sorted(joe_recordings.glob("*.wav"))[:6]
+    tsv = tmp_path / "zh.tsv"
+    tsv.write_text(
+        "".join(f"{f.name}\t{line.text}\n" for f, line in zip(files, script_lines("zh"))),
+        encoding="utf-8",
+    )
+    args = ["--lang", "zh", "--owner", OWNER, "--transcripts", tsv, "--min-speech", "8"]
+    for f in files:
+        args += ["--audio", f]
+    refused(args, "not in Mandarin", "wrong-lang")
+
+
+# ---------------------------------------------------------------- bad names and owners
+def add_voice_row(name: str, owner: str = "Someone Else") -> None:
+    registry = Registry()
+    person = registry.add_owner(owner)
+    registry.add_voice(name=name, owner_id=person.id, language="en", base_voice="joe",
+                       bank_path=str(data_home() / "elsewhere"), bank_sha256="ab" * 32,
+                       embedding=[0.1] * 256, manifest={})  # fmt: skip
+
+
+def test_duplicate_name_is_refused(joe_recordings):
+    add_voice_row(NAME)
+    result = run(
+        "voice", "enroll", NAME, "--lang", "en", "--audio", joe_recordings, "--owner", OWNER
+    )
+    assert_refused(result, "already exists")
+    registry = Registry()
+    assert [v.name for v in registry.list_voices()] == [NAME]
+    assert registry.get_voice(NAME).owner_name == "Someone Else"  # the existing voice is untouched
+    assert voice_folder_entries() == []
+
+
+@pytest.mark.parametrize("name, words", [
+    ("joe", "built-in"), ("baker", "built-in"), ("espeak-de", "built-in"),
+    ("Joe Clone", "not allowed"), ("x", "not allowed"), ("../evil", "not allowed"), ("a" * 33, "not allowed"),
+])  # fmt: skip
+def test_reserved_and_invalid_names_are_refused(joe_recordings, name, words):
+    refused(["--lang", "en", "--audio", joe_recordings, "--owner", OWNER], words, name)
+
+
+def test_empty_owner_is_refused(joe_recordings):
+    refused(["--lang", "en", "--audio", joe_recordings, "--owner", "   "], "owner", "no-owner")
+
+
+def test_unsupported_language_is_refused(joe_recordings):
+    refused(["--lang", "fr", "--audio", joe_recordings, "--owner", OWNER], "zh or en", "french")
+
+
+# ---------------------------------------------------------------- protected-voice guard
+def test_recordings_of_another_owners_voice_are_refused(cathy, tmp_path):
+    first, first_tsv = cathy_set(cathy, slice(0, 5), tmp_path / "first")
+    second, second_tsv = cathy_set(cathy, slice(10, 15), tmp_path / "second")  # disjoint sentences
+    original = enroll("cathy", language="en", inputs=[first], owner="Cathy Evans", transcripts=first_tsv,
+                      min_speech_s=8)  # fmt: skip
+    bank = original.bank_folder.name
+    # Someone else enrolling her voice (other recordings, other sentences) is stopped.
+    line = refused(["--lang", "en", "--audio", second, "--owner", "Mallory", "--transcripts", second_tsv,
+                    "--min-speech", "8"], "sound like the registered voice 'cathy'", "not-cathy", keep=(bank,))  # fmt: skip
+    assert "another owner" in line
+    assert Registry().find_owner_by_name("Mallory") is None  # nor is the stranger registered
+    # She herself may enroll a second voice from those recordings.
+    again = enroll("cathy-two", language="en", inputs=[second], owner="Cathy Evans", transcripts=second_tsv,
+                   min_speech_s=8)  # fmt: skip
+    registry = Registry()
+    assert registry.get_voice("cathy-two").owner_id == registry.get_voice("cathy").owner_id
+    assert again.bank_folder.is_dir()
+
+
+# ---------------------------------------------------------------- interrupted enrollment
+class Interrupted(BaseException):
+    """The process stopped mid-way (like KeyboardInterrupt: not an ordinary error)."""
+
+
+def test_interruption_inside_the_storing_transaction_leaves_nothing(joe_recordings, monkeypatch):
+    seen = {}
+    add_voice = Registry.add_voice
+
+    def dying_add_voice(self, **kw):
+        move = kw["before_commit"]
+
+        def move_then_die():
+            move()  # the bank is moved into its final place ...
+            seen["moved"] = [p.name for p in (data_home() / "voices").iterdir()]
+            raise Interrupted  # ... and the process stops before the row is committed
+
+        return add_voice(self, **{**kw, "before_commit": move_then_die})
+
+    monkeypatch.setattr(Registry, "add_voice", dying_add_voice)
+    files = sorted(joe_recordings.glob("*.wav"))[:4]
+    with pytest.raises(Interrupted):
+        enroll("half-done", language="en", inputs=files, owner=OWNER, min_speech_s=5)
+    assert len(seen["moved"]) == 1 and seen["moved"][0].startswith("half-done-")  # it got that far
+    assert_nothing_left("half-done")  # the row rolled back, the moved bank removed
