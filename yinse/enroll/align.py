@@ -19,10 +19,11 @@ from ..voices.timbre import FRAME_S, normalised_cepstra
 
 BAND_FRACTION = 0.35
 #: Cepstra 1..ALIGN_DIMS describe a frame for alignment: the low orders carry the phones,
-#: the higher ones more of the speaker.  Measured on 30 cathy sentences against joe saying
-#: them: the right sentence aligned most cheaply for 97 % of recordings with 12 orders, 50 %
-#: with 24.
-ALIGN_DIMS = 12
+#: the higher ones more of the speaker.  benchmarks/bench_alignment.py (docs/BENCHMARKS.md):
+#: 8 orders against 12 — boundary error median 39 vs 40 ms (en), 45 vs 69 ms (zh), 70 vs
+#: 135 ms on real singing; own sentence cheapest of 40 for 100 % vs 87.5 % of cathy's
+#: recordings; 24 orders: 50 %.
+ALIGN_DIMS = 8
 #: Added cost of a step that holds one side still: without it a warp can pair any sentence
 #: with any other almost as cheaply (measured: right sentence cheapest for 97 % with 0.5,
 #: 63 % with 4.0, and no better than chance with 0).
