@@ -1,18 +1,22 @@
-"""A person's timbre as units cut from their recordings, chosen frame by frame for a base voice.
+"""A person's timbre as units cut from their recordings, played under a base voice's speech.
 
 An enrolled voice speaks through a base voice (``baker`` for Mandarin, ``joe`` for English)
 and sounds like the person because every spectral frame the vocoder plays is one of the
 person's own.  Enrollment pairs the base voice saying each recorded sentence with the
-recording (DTW on speaker-normalised mel-cepstra, :mod:`yinse.enroll.align`); at render time
-each base-voice frame looks up its nearest paired base frames and plays the person's frames
-they were aligned with.  A Viterbi pass over the candidates prefers runs of consecutive
-frames of one recording, so what comes out is stretches of real speech (units), not an
-average that blurs into a generic voice.
+recording (DTW on speaker-normalised mel-cepstra, :mod:`yinse.enroll.align`).  At render
+time:
 
-Measured on ``cathy`` (2026-11-24, resemblyzer cosine to her held-out real recordings, one
-utterance each): plain averaging of the 4 nearest frames 0.72, unit selection 0.77, the
-person's real envelope on the base voice's timing 0.79 (the ceiling of any mapping that
-keeps the base voice's rhythm), the base voice itself 0.55.
+* every phone the base voice says is played by a *unit*: the same phone cut from the
+  person's recordings, chosen for the same neighbouring phones, a similar length and a
+  similar sound (:meth:`TimbreBank._play_units`);
+* frames without a known phone choose frame by frame: nearest paired base frames, then a
+  Viterbi pass that prefers runs of consecutive frames (:meth:`TimbreBank.select`).
+
+Measured on ``cathy`` (2026-11-24; resemblyzer cosine to her held-out real recordings, one
+sentence each; pocketsphinx WER): base voice 0.55 (WER 0.28–0.31), averaging the 4 nearest
+frames 0.72, frame selection 0.77 (WER 0.80), phone units 0.78–0.80 (WER 0.63–0.76); her real
+envelope on the base voice's timing 0.79 (WER 0.24) is the ceiling of any mapping that keeps
+the base voice's rhythm.  docs/BENCHMARKS.md has the whole table.
 
 Everything here works on WORLD features at the base voice's sample rate with a 5 ms hop.
 """
