@@ -63,6 +63,13 @@ DECOY_SENTENCES = 6
 TEXT_THRESHOLD = 2.5
 
 
+def _enrolled(registry, voice_name: str):
+    voice = registry.get_voice(voice_name)
+    if voice is None:
+        raise ConsentError(f"there is no enrolled voice called '{voice_name}'; enroll it first")
+    return voice
+
+
 def new_phrase(language: str, rng: random.Random | None = None) -> str:
     rng = rng or random.SystemRandom()
     words = rng.sample(WORDS[language], CHALLENGE_WORDS)
@@ -78,9 +85,7 @@ def start_consent(voice_name: str, *, registry=None):
     from ..registry import Registry
 
     registry = registry or Registry()
-    voice = registry.get_voice(voice_name)
-    if voice is None:
-        raise ConsentError(f"there is no enrolled voice called '{voice_name}'; enroll it first")
+    voice = _enrolled(registry, voice_name)
     phrase = new_phrase(voice.language)
     return registry.issue_challenge(
         voice_name=voice_name, statement=statement_with(voice.language, phrase), phrase=phrase
@@ -130,10 +135,14 @@ def check_consent_recording(
     lines = [line.text for line in script_lines(language)]
     sentences = rng.sample(lines, DECOY_SENTENCES)
 
-    rec = world_features(resample(audio, sr, base_sr).astype(np.float32), base_sr)
-    f_prefix, f_phrase = world_features(prefix, base_sr), world_features(said_phrase, base_sr)
-    f_decoy_phrases = [world_features(base.speak(p)[0], base_sr) for p in sorted(decoy_phrases)]
-    f_sentences = [world_features(base.speak(s)[0], base_sr) for s in sentences]
+    # The text check reads envelopes only, so no aperiodicity is measured.
+    def envelope(clip: np.ndarray):
+        return world_features(clip, base_sr, aperiodicity=False)
+
+    rec = envelope(resample(audio, sr, base_sr).astype(np.float32))
+    f_prefix, f_phrase = envelope(prefix), envelope(said_phrase)
+    f_decoy_phrases = [envelope(base.speak(p)[0]) for p in sorted(decoy_phrases)]
+    f_sentences = [envelope(base.speak(s)[0]) for s in sentences]
     base_stats = cepstral_stats([f_prefix.coded_sp, f_phrase.coded_sp])
     rec_stats = cepstral_stats([rec.coded_sp])
     # Where the challenge starts in the recording: align with statement + challenge.
@@ -209,9 +218,7 @@ def record_consent(
     from .recordings import decode_audio
 
     registry = registry or Registry()
-    voice = registry.get_voice(voice_name)
-    if voice is None:
-        raise ConsentError(f"there is no enrolled voice called '{voice_name}'; enroll it first")
+    voice = _enrolled(registry, voice_name)
     challenge = registry.get_challenge(challenge_id)
     if challenge is None:
         raise ConsentError(
@@ -285,9 +292,7 @@ def attest_consent(
     from ..registry import Registry
 
     registry = registry or Registry()
-    voice = registry.get_voice(voice_name)
-    if voice is None:
-        raise ConsentError(f"there is no enrolled voice called '{voice_name}'; enroll it first")
+    _enrolled(registry, voice_name)  # refuse an unknown voice before reading the document
     doc_name = doc_hash = None
     if document is not None:
         document = Path(document)
