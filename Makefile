@@ -1,5 +1,5 @@
 # Two commands on a fresh machine:
-#   make demo   — set up everything, render the demo songs, print their paths
+#   make demo   — set up everything, make the demo song from lyrics, sing the demo scores
 #   make test   — set up everything, run the whole test suite
 # Python 3.11 is required: the baker voice's TFLite models need tensorflow-cpu 2.15.1.
 
@@ -27,9 +27,12 @@ setup: $(STAMP)
 
 demo: setup
 	@mkdir -p $(OUT)
+	rm -rf $(OUT)/xiaocheng_rain
+	$(BIN)/yinse song examples/xiaocheng_rain.txt --voice baker --style pop -o $(OUT)/xiaocheng_rain
 	$(BIN)/yinse sing examples/xiaocheng_de_yu.musicxml --voice baker -o $(OUT)/xiaocheng_de_yu.wav --plot $(OUT)/xiaocheng_de_yu.png
 	$(BIN)/yinse sing examples/paper_boats.musicxml --voice joe -o $(OUT)/paper_boats.wav --plot $(OUT)/paper_boats.png
-	@echo "Demo songs:"; ls -1 $(CURDIR)/$(OUT)/*.wav
+	@echo "Demo song:"; ls -1 $(CURDIR)/$(OUT)/xiaocheng_rain/song.*
+	@echo "Sung scores:"; ls -1 $(CURDIR)/$(OUT)/*.wav
 
 test: setup
 	$(BIN)/python -m pytest -q
@@ -38,6 +41,8 @@ bench: setup
 	$(BIN)/python -m benchmarks.bench_pitch
 	$(BIN)/python -m benchmarks.bench_speed
 	$(BIN)/python -m benchmarks.bench_naturalness
+	$(BIN)/python -m benchmarks.bench_song
+	$(BIN)/python -m benchmarks.bench_hum
 
 clean:
 	rm -rf $(VENV) out

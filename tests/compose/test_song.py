@@ -66,7 +66,7 @@ def test_song_is_mastered_and_every_stem_is_audible(zh_song):
 def test_song_files_verify_as_one_song_render(zh_song, monkeypatch):
     result, home = zh_song
     monkeypatch.setenv("YINSE_HOME", str(home))
-    for name in ("song.mp3", "song.flac", "stems/vocal.wav"):
+    for name in ("song.mp3", "song.flac", "stems/vocal.wav", "stems/drums.wav", "stems/pad.wav"):
         report = verify_file(result.folder / name)
         assert report["watermark"]["found"], name
         assert report["watermark"]["payload"] == result.render_id[:16]
@@ -111,6 +111,40 @@ def test_bad_requests_are_refused_and_leave_no_folder(tmp_path, request_, error,
     _refused(tmp_path, request_, error, words)
 
 
+def _curve(path, pitches, *, step_s=0.45):
+    points = []
+    for i, pitch in enumerate(pitches):
+        points += [[round(i * step_s + k * 0.02, 3), pitch + 0.2 * np.sin(k / 3)] for k in range(20)]
+    path.write_text(json.dumps({"points": points, "bpm": 80}))
+    return path
+
+
+def test_song_on_a_drawn_melody(tmp_path):
+    curve = _curve(tmp_path / "drawn.json", [62, 64, 66, 67, 69, 67, 66, 64, 62, 62, 64, 66, 64, 62])
+    result = make_song(SongRequest("春风吹过小河\n花开满山坡\n", "baker", melody_path=str(curve)), tmp_path / "s")
+    notes = json.loads((result.folder / "report.json").read_text("utf-8"))
+    assert notes["melody"] == "drawn.json" and notes["tempo_bpm"] == 80 and notes["key"] == "D"
+    from yinse.formats import load_score
+
+    sung = load_score(result.folder / "score.musicxml")
+    assert [n.lyric for n in sung.notes if n.lyric][:3] == ["春", "风", "吹"]
+    # the drawn pitches (D major, moved by octaves into the voice's range) are kept in order
+    assert [round(n.pitch_midi) % 12 for n in sung.notes][:5] == [2, 4, 6, 7, 9]
+
+
+def test_bad_melodies_are_refused_and_leave_no_folder(tmp_path):
+    bad_curve = _curve(tmp_path / "bad.json", [62, 64, 300, 62])
+    _refused(tmp_path, SongRequest(ZH, "baker", melody_path=str(bad_curve)), InputError, "impossible pitch")
+    silent = tmp_path / "silent.wav"
+    sf.write(silent, np.zeros(48000 * 4), 48000)
+    _refused(tmp_path, SongRequest(ZH, "baker", melody_path=str(silent)), InputError, "silent")
+    noise = tmp_path / "noise.wav"
+    sf.write(noise, np.random.default_rng(0).normal(0, 0.2, 48000 * 4), 48000)
+    _refused(tmp_path, SongRequest(ZH, "baker", melody_path=str(noise)), InputError, "hum closer")
+    short = _curve(tmp_path / "short.json", [62, 64])
+    _refused(tmp_path, SongRequest(ZH, "baker", melody_path=str(short)), InputError, "too few|longer melody")
+
+
 def test_existing_folder_is_not_overwritten(tmp_path):
     out = tmp_path / "taken"
     out.mkdir()
@@ -126,7 +160,7 @@ def test_a_failure_late_in_the_song_leaves_no_partial_folder(tmp_path, monkeypat
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(songs, "write_marked", broken)
+    monkeypatch.setattr(songs, "write_outputs", broken)
     with pytest.raises(OSError):
         make_song(SongRequest(ZH, "baker"), tmp_path / "out")
     assert not (tmp_path / "out").exists()

@@ -146,17 +146,28 @@ def publish_all(
     return write_marked(marked, sr, paths, provenance, watermarked=watermark)
 
 
-def mark_many(audios: list[np.ndarray], sr: int, provenance: Provenance) -> list[np.ndarray]:
-    """:func:`mark_audio` of several signals (a song's stems and mix) in worker processes,
-    one per core: embedding is CPU-bound numpy that threads do not speed up."""
-    workers = min(len(audios), os.cpu_count() or 1)
-    if workers < 2:
-        return [mark_audio(a, sr, provenance) for a in audios]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+class Marker:
+    """:func:`mark_audio` in worker processes, so a caller goes on while audio is marked
+    (a song's band is marked while its vocal is sung).  Embedding is CPU-bound numpy that
+    threads do not speed up; the workers are spawned (the caller may hold TensorFlow)."""
 
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(mark_audio, audios, [sr] * len(audios), [provenance] * len(audios)))
+    def __init__(self, sr: int, provenance: Provenance, *, workers: int | None = None) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.sr, self.provenance = sr, provenance
+        count = workers or max(1, min(2, os.cpu_count() or 1))
+        self._pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, audio: np.ndarray):
+        """A future of the marked audio."""
+        return self._pool.submit(mark_audio, audio, self.sr, self.provenance)
+
+    def __enter__(self) -> Marker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def mark_audio(
@@ -189,52 +200,80 @@ def mark_audio(
 
 def write_marked(marked: np.ndarray, sr: int, paths: list[str | os.PathLike],
                  provenance: Provenance, *, watermarked: bool = True) -> list[OutputRecord]:  # fmt: skip
-    """Audio that :func:`mark_audio` prepared, labelled, signed, recorded and written to
-    each path (one per format)."""
-    return [_write(marked, sr, check_output_path(p), provenance, watermarked=watermarked) for p in paths]
+    """Audio that :func:`mark_audio` prepared, written to each path (one per format)."""
+    return write_outputs([(marked, p) for p in paths], sr, provenance, watermarked=watermarked)
 
 
-def _write(marked: np.ndarray, sr: int, out: Path, provenance: Provenance, *,
-           watermarked: bool) -> OutputRecord:  # fmt: skip
-    import soundfile as sf
+def write_outputs(outputs: list[tuple[np.ndarray, str | os.PathLike]], sr: int,
+                  provenance: Provenance, *, watermarked: bool = True) -> list[OutputRecord]:  # fmt: skip
+    """Marked audio encoded, labelled and signed for each path side by side (libsndfile and
+    the C2PA signer release the GIL, and MP3 encoding is slow), then recorded and moved into
+    place file by file."""
+    from concurrent.futures import ThreadPoolExecutor
+    from contextlib import ExitStack
 
-    from ..registry import Registry
-    from . import c2pa_sign, labels
     from .keys import ensure_keys
 
-    fmt, subtype = FORMATS[out.suffix.lower()]
+    outs = [(audio, check_output_path(p)) for audio, p in outputs]
     keys = ensure_keys(data_home())
-    registry = Registry()
-    with temp_beside(out) as tmp:
-        sf.write(tmp, marked, sr, format=fmt, subtype=subtype)
-        replaced = labels.write_label(tmp, aigc_label(provenance))
-        signed = c2pa_sign.can_sign(tmp)  # Ogg cannot carry a C2PA manifest (c2pa 0.38)
-        if signed:
-            c2pa_sign.sign_file(
-                tmp,
-                keys=keys,
-                title=out.name,
-                assertions={
-                    "render_id": provenance.render_id,
-                    "kind": provenance.kind,
-                    "voice": provenance.voice,
-                    "consent_id": provenance.consent_id,
-                    "snapshot_hash": provenance.render_id,
-                    "engine": _versions(),
-                    "watermark_payload": provenance.payload,
-                },
-            )
-        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-        registry.record_output(
-            render_id=provenance.render_id, payload_hex=provenance.payload, kind=provenance.kind,
-            voice=provenance.voice, consent_id=provenance.consent_id,
-            snapshot_hash=provenance.render_id, engine_version=_versions()["yinse"],
-            settings=provenance.settings, file_name=out.name, file_format=out.suffix.lower()[1:],
-            sha256=digest, before_commit=lambda: os.replace(tmp, out),
-        )  # fmt: skip
+    with ExitStack() as stack:
+        tmps = [stack.enter_context(temp_beside(out)) for _, out in outs]
+
+        def prepare(tmp: Path, item: tuple[np.ndarray, Path]) -> tuple[bool, bool, str]:
+            audio, out = item
+            return _encode_label_sign(tmp, out, audio, sr, provenance, keys)
+
+        with ThreadPoolExecutor(max(1, min(4, len(outs)))) as pool:
+            done = list(pool.map(prepare, tmps, outs))
+        return [_record(tmp, out, audio, sr, provenance, *result, watermarked=watermarked)
+                for tmp, (audio, out), result in zip(tmps, outs, done)]  # fmt: skip
+
+
+def _encode_label_sign(tmp: Path, out: Path, audio: np.ndarray, sr: int, provenance: Provenance,
+                       keys) -> tuple[bool, bool, str]:  # fmt: skip
+    """Encode into the temporary file, add the AIGC label and the signed C2PA manifest;
+    (label replaced, signed, sha256)."""
+    import soundfile as sf
+
+    from . import c2pa_sign, labels
+
+    fmt, subtype = FORMATS[out.suffix.lower()]
+    sf.write(tmp, audio, sr, format=fmt, subtype=subtype)
+    replaced = bool(labels.write_label(tmp, aigc_label(provenance)))
+    signed = c2pa_sign.can_sign(tmp)  # Ogg cannot carry a C2PA manifest (c2pa 0.38)
+    if signed:
+        c2pa_sign.sign_file(
+            tmp,
+            keys=keys,
+            title=out.name,
+            assertions={
+                "render_id": provenance.render_id,
+                "kind": provenance.kind,
+                "voice": provenance.voice,
+                "consent_id": provenance.consent_id,
+                "snapshot_hash": provenance.render_id,
+                "engine": _versions(),
+                "watermark_payload": provenance.payload,
+            },
+        )
+    return replaced, signed, hashlib.sha256(tmp.read_bytes()).hexdigest()
+
+
+def _record(tmp: Path, out: Path, audio: np.ndarray, sr: int, provenance: Provenance,
+            replaced: bool, signed: bool, digest: str, *, watermarked: bool) -> OutputRecord:  # fmt: skip
+    """Record the file and move it into place inside the registry transaction."""
+    from ..registry import Registry
+
+    Registry().record_output(
+        render_id=provenance.render_id, payload_hex=provenance.payload, kind=provenance.kind,
+        voice=provenance.voice, consent_id=provenance.consent_id,
+        snapshot_hash=provenance.render_id, engine_version=_versions()["yinse"],
+        settings=provenance.settings, file_name=out.name, file_format=out.suffix.lower()[1:],
+        sha256=digest, before_commit=lambda: os.replace(tmp, out),
+    )  # fmt: skip
     return OutputRecord(
         path=out, render_id=provenance.render_id, payload_hex=provenance.payload, sr=sr,
-        duration_s=len(marked) / sr, sha256=digest, c2pa_signed=signed, label_replaced=bool(replaced),
+        duration_s=len(audio) / sr, sha256=digest, c2pa_signed=signed, label_replaced=replaced,
         already_marked=not watermarked,
     )  # fmt: skip
 
