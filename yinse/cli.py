@@ -33,13 +33,13 @@ def _user_errors(func):
     return wrapper
 
 
-def _progress(label: str):
+def _progress(label: str, unit: str = "phrases"):
     """A rich progress bar on stderr; returns (context manager, callback)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     progress = Progress(
-        TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total} phrases"),
+        TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total} " + unit),
         TimeElapsedColumn(), console=Console(stderr=True), transient=True,
     )  # fmt: skip
     task = progress.add_task(label, total=None)
@@ -226,6 +226,33 @@ def compose(
     save_score(composition.vocal, output)
     typer.echo(f"{output}  ({len(composition.vocal.notes)} notes, key {composition.key.name}, "
                f"{composition.bpm:g} BPM)")  # fmt: skip
+
+
+@app.command()
+@_user_errors
+def convert(
+    source: Path = typer.Argument(..., help="a dry vocal: a cappella singing or speech (any format, up to 10 min)"),
+    to: str = typer.Option(..., "--to", help="the target voice (enrolled with convert consent, or baker/joe)"),
+    output: Path = typer.Option(..., "--output", "-o", help="output audio (.wav, .flac, .ogg, .mp3)"),
+    key: str = typer.Option("0", "--key", help="semitones, e.g. +3, or 'auto' (octaves into the target's range)"),
+    keep_breath: bool = typer.Option(False, "--keep-breath", help="keep the singer's own breaths"),
+    lyrics: Path | None = typer.Option(None, "--lyrics", help="not used yet: conversion follows the audio itself"),
+    explicit_label: bool = typer.Option(False, "--explicit-label", help="add the audible AI notice at start and end"),
+) -> None:
+    """Sing or say a recording again in another (consented) voice, keeping melody and timing."""
+    from .pipeline import ConvertRequest, convert_to_file
+
+    if lyrics is not None:
+        typer.echo("note: --lyrics is accepted but not used; the conversion follows the recording", err=True)
+    try:
+        shift: float | str = "auto" if key.strip().lower() == "auto" else float(key)
+    except ValueError:
+        raise _usage(f"--key '{key}' is not a number of semitones or 'auto'") from None
+    bar, update = _progress("converting", "parts")
+    with bar:
+        record = convert_to_file(ConvertRequest(str(source), to, shift, keep_breath, explicit_label),
+                                 output, progress=update)  # fmt: skip
+    typer.echo(f"{record.path}  ({record.duration_s:.1f} s, {record.sr} Hz, payload {record.payload_hex})")
 
 
 lyrics_app = typer.Typer(help="Lyrics tools.", no_args_is_help=True)

@@ -251,6 +251,55 @@ def mark_file(
     )
 
 
+@dataclass(frozen=True)
+class ConvertRequest:
+    """Turn a dry vocal (singing or speech) into ``target``'s voice.  ``key_shift`` is in
+    semitones or "auto" (whole octaves into the target's range)."""
+
+    source_path: str
+    target: str
+    key_shift: float | str = 0.0
+    keep_breath: bool = False
+    explicit_label: bool = False
+
+    def render_id(self, source_sha256: str) -> str:
+        return _hash({"kind": "convert", "source_sha256": source_sha256, "target": self.target,
+                      "key_shift": self.key_shift, "keep_breath": self.keep_breath,
+                      "explicit_label": self.explicit_label, "engine": __version__})  # fmt: skip
+
+
+def convert_to_file(
+    request: ConvertRequest, out_path: str | os.PathLike, *, progress: Progress | None = None
+) -> OutputRecord:
+    """Check the output and the input, open the target through the consent gate (scope
+    ``convert``), convert, publish.  Nothing of the source voice is stored: the registry
+    keeps the input's hash and file name only."""
+    from .convert.analysis import read_input
+    from .convert.convert import convert
+    from .convert.targets import bank_for
+    from .core.errors import InputError
+
+    check_output_path(out_path)
+    if request.key_shift != "auto" and not -24 <= float(request.key_shift) <= 24:
+        raise InputError(f"--key {request.key_shift} is outside -24..+24 semitones (or use 'auto')")
+    source = read_input(request.source_path)
+    permit = open_voice(request.target, "convert")
+    converted = convert(source, bank_for(permit.voice), key_shift=request.key_shift,
+                        keep_breath=request.keep_breath, progress=progress)  # fmt: skip
+    audio, sr = finalize_audio(converted.audio, converted.sr)
+    source_sha = hashlib.sha256(Path(request.source_path).read_bytes()).hexdigest()
+    render_id = permit.render_id(request.render_id(source_sha))
+    provenance = Provenance(
+        render_id, "convert", voice=request.target, consent_id=permit.consent_id,
+        settings={"source": source.name, "source_sha256": source_sha, "key_shift": converted.key_shift,
+                  "keep_breath": request.keep_breath},
+    )  # fmt: skip
+    spoken = _spoken_prompt(permit.voice.language, sr) if request.explicit_label else None
+    record = publish(audio, sr, out_path, provenance, explicit_label=request.explicit_label, spoken_prompt=spoken)
+    permit.audit(render_id, Path(out_path).name)
+    return record
+
+
 def _spoken_prompt(language: str, sr: int) -> np.ndarray | None:
     """The spoken AI notice in the output's language, by the built-in voice for it."""
     from .provenance.explicit import PROMPT_TEXT

@@ -32,6 +32,7 @@ from yinse.enroll import build
 from yinse.enroll.build import enroll
 from yinse.enroll.consent import statement_with
 from yinse.enroll.script import script_lines
+from yinse.provenance.verify import verify_file
 from yinse.registry import Registry
 from yinse.registry.speaker import SAME_SPEAKER_THRESHOLD
 from yinse.voices import get_voice
@@ -362,6 +363,27 @@ def test_consent_for_singing_only_refuses_speech(voice_home, tmp_path):
     assert not out.exists()
     assert sing(tmp_path, tmp_path / "song.wav").exit_code == 0  # what it grants works
     assert [a.scope for a in Registry().audit_for(NAME)] == ["sing"]
+
+
+def test_conversion_into_an_enrolled_voice_needs_the_convert_scope(voice_home, shared_data, tmp_path):
+    singing = shared_data / "singing" / "multi" / "gtsinger" / "EN-Tenor-1-Vibrato-Control.flac"
+    out = tmp_path / "converted.wav"
+    assert_refused(run("convert", singing, "--to", NAME, "-o", out), "no consent")
+    run("voice", "consent", NAME, "--attested-by", "Studio operator", "--scopes", "sing")
+    refused = run("convert", singing, "--to", NAME, "-o", out)
+    assert_refused(refused, "does not grant 'convert'")
+    assert not out.exists()
+    granted = run("voice", "consent", NAME, "--attested-by", "Studio operator", "--scopes", "convert")
+    assert granted.exit_code == 0, granted.output
+    done = run("convert", singing, "--to", NAME, "-o", out, "--key", "auto")
+    assert done.exit_code == 0, done.output
+    report = verify_file(out)
+    assert report["record"]["kind"] == "convert" and report["record"]["voice"] == NAME
+    assert report["consent"]["kind"] == "attested"
+    assert [a.scope for a in Registry().audit_for(NAME)] == ["convert"]
+    # nothing of the source voice is kept: no copy of the input in the data folder
+    kept = [p for p in voice_home.rglob("*") if p.is_file() and p.suffix in (".flac", ".wav")]
+    assert not kept, kept
 
 
 def test_revoke_stops_renders_at_once(enrolled, consented_home, tmp_path):

@@ -1,0 +1,218 @@
+"""Voice conversion (``yinse.pipeline.convert_to_file``): melody kept, timbre moved, speed,
+and the accompaniment check.
+
+Targets are enrolled from the first recordings of their folders (with transcripts) into a
+throw-away YINSE_HOME with an operator-attested consent for ``convert``; the last
+recordings of every speaker are held out: they are the inputs, and they make each
+speaker's "real recordings" centroid.  ``joe`` (built-in) is a target too; its real
+recordings are joe saying held-out script lines.
+
+* melody: pyin (an independent tracker) on input and output at 16 kHz; on frames voiced in
+  both, |1200·log2(f_out/f_in) − 100·shift| in cents (median over a clip; target ≤ 15);
+  voiced/unvoiced agreement over all frames (target ≥ 90 %).
+* timbre: resemblyzer cosine of the output to the target's real centroid and to the
+  source's (target ≥ 0.75 and ≥ source + 0.10).  For singing inputs the source centroid is
+  the input clip itself.
+* speed: conversion time / input duration (target RTF ≤ 0.2), consent gate and output stage
+  included.
+* accompaniment: the dry recordings of ../shared/data (singing and speech) against the same
+  recordings with a band rendered by Yinse mixed in at −12, −6 and 0 dB (band loudness
+  against the voice): share of each refused.
+
+    python -m benchmarks.bench_convert [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.bench_clone import rows_of
+from benchmarks.measure import machine, pyin_f0, table
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+#: name: (language, folder, enrolled, held out)
+SPEAKERS = {
+    "vctk_p225": ("en", "speech/en/vctk_p225", 7, 3),
+    "vctk_p226": ("en", "speech/en/vctk_p226", 7, 3),
+    "cathy": ("en", "speech/en/cathy", 100, 5),
+    "magicdata_f": ("zh", "speech/zh/magicdata_f", 100, 5),
+}
+SPEECH_PAIRS = [("vctk_p225", "vctk_p226"), ("vctk_p226", "vctk_p225"), ("cathy", "magicdata_f"),
+                ("magicdata_f", "cathy"), ("cathy", "joe")]  # fmt: skip
+SINGING = [("singing/multi/gtsinger/EN-Alto-2-Vibrato-Control.flac", "cathy"),
+           ("singing/multi/gtsinger/EN-Tenor-1-Vibrato-Control.flac", "cathy"),
+           ("singing/multi/gtsinger/zh01_control.flac", "magicdata_f"),
+           ("singing/zh/m4singer/svs/2.flac", "magicdata_f"),
+           ("singing/zh/m4singer/svs/5.flac", "magicdata_f"),
+           ("singing/multi/gtsinger/EN-Alto-2-Vibrato-Control.flac", "joe")]  # fmt: skip
+TARGET_CENTS, TARGET_VUV, TARGET_SIM, TARGET_MARGIN, TARGET_RTF = 15.0, 0.90, 0.75, 0.10, 0.2
+
+
+def melody_kept(inp: np.ndarray, sr_in: int, out: np.ndarray, sr_out: int, shift: float) -> tuple[float, float]:
+    _, f_in = pyin_f0(inp, sr_in, low_midi=36, high_midi=88)
+    _, f_out = pyin_f0(out, sr_out, low_midi=36, high_midi=88)
+    n = min(len(f_in), len(f_out))
+    f_in, f_out = f_in[:n], f_out[:n]
+    v_in, v_out = np.isfinite(f_in), np.isfinite(f_out)
+    both = v_in & v_out
+    cents = np.abs(1200 * np.log2(f_out[both] / f_in[both]) - 100 * shift)
+    return float(np.median(cents)) if both.any() else float("nan"), float(np.mean(v_in == v_out))
+
+
+def enroll_targets() -> dict[str, np.ndarray]:
+    """Enroll every speaker with convert consent; their held-out real centroids."""
+    import soundfile as sf
+
+    from yinse.enroll.build import enroll
+    from yinse.enroll.consent import attest_consent
+    from yinse.registry.speaker import centroid
+
+    real = {}
+    for name, (language, sub, n_train, n_held) in SPEAKERS.items():
+        folder = DATA / sub
+        rows = rows_of(folder, language)
+        tsv = Path(os.environ["YINSE_HOME"]) / f"{name}.tsv"
+        tsv.write_text("".join(f"{r[0]}\t{r[1]}\n" for r in rows[:n_train]), encoding="utf-8")
+        voice = name.replace("_", "-")
+        enroll(voice, language=language, inputs=[folder / r[0] for r in rows[:n_train]], owner=name, transcripts=tsv)
+        attest_consent(voice, attested_by="benchmark", scopes="convert")
+        real[name] = centroid([sf.read(folder / r[0], dtype="float32") for r in rows[-n_held:]])
+    return real
+
+
+def joe_centroid() -> np.ndarray:
+    from yinse.convert.targets import BUILTIN_BANK_LINES
+    from yinse.enroll.script import script_lines
+    from yinse.registry.speaker import centroid
+    from yinse.voices import get_voice
+
+    joe = get_voice("joe")
+    lines = script_lines("en")[BUILTIN_BANK_LINES : BUILTIN_BANK_LINES + 6]
+    return centroid([joe.speak(line.text) for line in lines])
+
+
+def convert_one(path: Path, target: str, key: str | float, out_dir: Path) -> tuple[dict, np.ndarray, int]:
+    import soundfile as sf
+
+    from yinse.pipeline import ConvertRequest, convert_to_file
+
+    voice = target.replace("_", "-") if target != "joe" else "joe"
+    out = out_dir / f"{path.stem}-to-{voice}.wav"
+    start = time.perf_counter()
+    record = convert_to_file(ConvertRequest(str(path), voice, key), out)
+    seconds = time.perf_counter() - start
+    audio, sr = sf.read(out, dtype="float32")
+    info = sf.info(path)
+    return {"seconds": seconds, "rtf": seconds / info.duration, "record": record}, audio, sr
+
+
+def run_conversions(real: dict[str, np.ndarray]) -> list[dict]:
+    import soundfile as sf
+
+    from yinse.registry.speaker import centroid, embed, similarity
+
+    rows = []
+    out_dir = Path(tempfile.mkdtemp())
+    jobs = []
+    for source, target in SPEECH_PAIRS:
+        language, sub, _, n_held = SPEAKERS[source]
+        folder = DATA / sub
+        for r in rows_of(folder, language)[-n_held:][:3]:
+            jobs.append((folder / r[0], source, target, "auto", "speech"))
+    for rel, target in SINGING:
+        jobs.append((DATA / rel, None, target, "auto", "singing"))
+    for path, source, target, key, kind in jobs:
+        x, sr_in = sf.read(path, dtype="float32")
+        x = x.mean(1) if x.ndim == 2 else x
+        info, y, sr_out = convert_one(path, target, key, out_dir)
+        shift = _shift_of(info["record"])
+        cents, vuv = melody_kept(x, sr_in, y, sr_out, shift)
+        e = embed(y, sr=sr_out)
+        source_c = real[source] if source else centroid([(x, sr_in)])
+        rows.append({
+            "kind": kind, "input": path.name, "source": source or path.parent.name, "target": target,
+            "key": shift, "cents": cents, "vuv": vuv, "to_target": similarity(e, real[target]),
+            "to_source": similarity(e, source_c), "rtf": info["rtf"],
+        })  # fmt: skip
+        print(rows[-1], flush=True)
+    return rows
+
+
+def _shift_of(record) -> float:
+    from sqlalchemy import select
+
+    from yinse.registry import Registry
+    from yinse.registry.db import renders
+
+    registry = Registry()
+    with registry.engine.begin() as conn:
+        settings = conn.execute(select(renders.c.settings_json).where(renders.c.render_id == record.render_id)).scalar()
+    return float(json.loads(settings)["key_shift"])
+
+
+def accompaniment() -> dict:
+    """Refusal rates of the accompaniment check on dry recordings and on band mixes."""
+    import soundfile as sf
+
+    from yinse.convert.analysis import accompaniment_score
+    from yinse.core.audio import resample
+    from yinse.songs import SongRequest, make_song
+
+    tmp = Path(tempfile.mkdtemp())
+    make_song(SongRequest("[verse]\nSail away sail away\nOver the silver sea\n[chorus]\nSail away sail away\n"
+                          "Bring my heart back to me\n", "joe", style="pop"), tmp / "band")  # fmt: skip
+    band = sum(sf.read(p, dtype="float32")[0].mean(1) for p in (tmp / "band" / "stems").glob("*.wav")
+               if p.stem != "vocal")  # fmt: skip
+    band = resample(band, 48000, 16000)
+    files = sorted((DATA / "singing").rglob("*.flac")) + sorted((DATA / "speech").rglob("*.flac"))[::8]
+    refused: dict[str, list[bool]] = {"dry": [], "-12": [], "-6": [], "0": []}
+    for f in files:
+        x, sr = sf.read(f, dtype="float32")
+        x = resample(x.mean(1) if x.ndim == 2 else x, sr, 16000)
+        if len(x) < 16000:
+            continue
+        refused["dry"].append(accompaniment_score(x, 16000).score >= 1)
+        start = 16000 * 10
+        b = np.resize(band[start:], len(x))
+        b = b * np.sqrt(np.mean(x**2) / (np.mean(b**2) + 1e-12))
+        for db in ("-12", "-6", "0"):
+            refused[db].append(accompaniment_score(x + b * 10 ** (float(db) / 20), 16000).score >= 1)
+    return {k: {"files": len(v), "refused": float(np.mean(v))} for k, v in refused.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["YINSE_HOME"] = home
+        real = enroll_targets()
+        real["joe"] = joe_centroid()
+        rows = run_conversions(real)
+        acc = accompaniment()
+    print(f"\n## Voice conversion — {machine()}\n")
+    print(table(rows, ["kind", "input", "source", "target", "key", "cents", "vuv", "to_target", "to_source", "rtf"],
+                {"cents": "{:.1f}", "vuv": "{:.2f}", "to_target": "{:.3f}", "to_source": "{:.3f}", "rtf": "{:.3f}",
+                 "key": "{:+.0f}"}))  # fmt: skip
+    for kind in ("speech", "singing"):
+        part = [r for r in rows if r["kind"] == kind]
+        print(f"\n{kind}: median cents {np.median([r['cents'] for r in part]):.1f}, "
+              f"V/UV {np.median([r['vuv'] for r in part]):.2f}, to target "
+              f"{np.median([r['to_target'] for r in part]):.3f}, margin "
+              f"{np.median([r['to_target'] - r['to_source'] for r in part]):+.3f}, "
+              f"RTF {np.median([r['rtf'] for r in part]):.3f}")  # fmt: skip
+    print("\naccompaniment check:", acc)
+    if args.json:
+        args.json.write_text(json.dumps({"rows": rows, "accompaniment": acc}, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Voice conversion into a built-in voice, with real recordings, and its refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+from typer.testing import CliRunner
+
+from benchmarks.bench_convert import melody_kept
+from yinse.cli import app
+from yinse.convert.analysis import accompaniment_score, chunk_bounds, read_input
+from yinse.core.errors import InputError, VoiceError
+from yinse.pipeline import ConvertRequest, convert_to_file
+from yinse.provenance.verify import verify_file
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    """One YINSE_HOME for the module: joe's conversion bank is built once (about 20 s)."""
+    path = tmp_path_factory.mktemp("convert_home")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("YINSE_HOME", str(path))
+    mp.delenv("YINSE_DATABASE_URL", raising=False)
+    yield path
+    mp.undo()
+
+
+@pytest.fixture
+def in_home(home, monkeypatch):
+    monkeypatch.setenv("YINSE_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="module")
+def singing(shared_data):
+    return shared_data / "singing" / "multi" / "gtsinger" / "EN-Alto-2-Vibrato-Control.flac"
+
+
+def test_singing_converted_into_joe_keeps_its_melody(in_home, singing, tmp_path):
+    out = tmp_path / "joe.wav"
+    record = convert_to_file(ConvertRequest(str(singing), "joe", key_shift="auto"), out)
+    x, sr_in = sf.read(singing, dtype="float32")
+    y, sr_out = sf.read(out, dtype="float32")
+    assert abs(len(y) / sr_out - len(x) / sr_in) < 0.05  # timing kept
+    report = verify_file(out)
+    assert report["record"]["kind"] == "convert" and report["record"]["voice"] == "joe"
+    assert report["watermark"]["payload"] == record.payload_hex
+    shift = -12.0  # an alto moved an octave down into joe's range
+    cents, vuv = melody_kept(x, sr_in, y, sr_out, shift)
+    assert cents <= 25, cents
+    assert vuv >= 0.85, vuv
+    assert (in_home / "banks" / "builtin").is_dir()  # the bank is kept for the next conversion
+
+
+def test_speech_through_the_cli_with_a_fixed_key(in_home, shared_data, tmp_path):
+    speech = sorted((shared_data / "speech" / "en" / "cathy").glob("*.flac"))[-1]
+    out = tmp_path / "said.mp3"
+    result = runner.invoke(app, ["convert", str(speech), "--to", "joe", "-o", str(out), "--key", "-3",
+                                 "--keep-breath"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and "payload" in result.output
+
+
+def test_accompaniment_is_told_from_a_dry_voice(singing):
+    x, sr = sf.read(singing, dtype="float32")
+    dry = accompaniment_score(x, sr)
+    assert dry.score < 1
+    t = np.arange(len(x)) / sr
+    # a band: a sustained chord in the rests and under the voice, and a bass line
+    band = sum(np.sin(2 * np.pi * f * t) for f in (130.8, 164.8, 196.0, 261.6)) / 4
+    band += np.sin(2 * np.pi * 65.4 * t) * 0.5
+    band *= np.sqrt(np.mean(x**2) / np.mean(band**2))
+    assert accompaniment_score(x + band, sr).score >= 1
+
+
+def test_long_input_is_cut_in_pauses():
+    sr = 16000
+    x = np.random.default_rng(0).normal(0, 0.1, sr * 70).astype(np.float32)
+    x[sr * 17 : sr * 17 + 800] = 0  # a pause within the last quarter of the first chunk
+    bounds = chunk_bounds(x, sr)
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(x)
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    assert sr * 17 <= bounds[0][1] <= sr * 17 + 800
+    assert all(e - s <= sr * 25 for s, e in bounds)
+
+
+def _write(path, audio, sr=16000):
+    sf.write(path, audio, sr)
+    return path
+
+
+@pytest.mark.parametrize(
+    "make,words",
+    [
+        (lambda p: p / "missing.wav", "is not a file"),
+        (lambda p: _write(p / "short.wav", np.random.default_rng(0).normal(0, 0.1, 8000)), "at least 1 s"),
+        (lambda p: _write(p / "silent.wav", np.zeros(16000 * 3)), "silent"),
+        (lambda p: _write(p / "clipped.wav", np.clip(np.sin(np.arange(48000) / 5) * 3, -1, 1)), "clipped"),
+        (lambda p: _write(p / "long.wav", np.random.default_rng(0).normal(0, 0.05, 16000 * 601)), "minutes"),
+        (lambda p: (p / "junk.wav").write_bytes(b"not audio") and p / "junk.wav", "junk.wav"),
+    ],
+)
+def test_bad_inputs_are_refused_and_nothing_is_written(tmp_path, make, words):
+    source = make(tmp_path)
+    out = tmp_path / "out.wav"
+    with pytest.raises(InputError, match=words):
+        convert_to_file(ConvertRequest(str(source), "joe"), out)
+    assert not out.exists()
+
+
+def test_unknown_target_key_and_output_are_refused(tmp_path, singing):
+    with pytest.raises(VoiceError, match="unknown voice 'nobody'"):
+        convert_to_file(ConvertRequest(str(singing), "nobody"), tmp_path / "a.wav")
+    with pytest.raises(InputError, match="outside -24"):
+        convert_to_file(ConvertRequest(str(singing), "joe", key_shift=30), tmp_path / "a.wav")
+    with pytest.raises(InputError, match="not supported"):
+        convert_to_file(ConvertRequest(str(singing), "joe"), tmp_path / "a.aiff")
+    with pytest.raises(VoiceError, match="not supported"):
+        convert_to_file(ConvertRequest(str(singing), "espeak-de"), tmp_path / "a.wav")
+    bad = runner.invoke(app, ["convert", str(singing), "--to", "joe", "-o", str(tmp_path / "b.wav"), "--key", "up"])
+    assert bad.exit_code == 2 and "--key 'up'" in bad.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_read_input_accepts_a_dry_singing_clip(singing):
+    source = read_input(singing)
+    assert source.duration_s > 3 and source.name == singing.name

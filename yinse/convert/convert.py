@@ -1,0 +1,166 @@
+"""Voice conversion: anyone's dry vocal, re-voiced with a target's own recorded frames.
+
+Per chunk of the input: WORLD analysis (F0 by DIO + StoneMask, envelope by CheapTrick) at
+the target bank's rate; the envelope coded to mel-cepstra and normalised by the *input
+speaker's* own mean and spread, so what remains is mostly what is said or sung; the target's
+frames, normalised the same way by *their* speaker's statistics, are searched for the
+nearest ones (with two frames of context each side, projected as the bank projects them),
+and a Viterbi pass prefers runs of the target's consecutive frames.  The chosen frames'
+envelopes and aperiodicities, levelled to the input's frame energy, are played by WORLD on
+the input's own F0 (moved by the key shift) and timing, so melody, vibrato, slides and
+phrasing stay the singer's while the timbre is the target's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.audio import resample
+from ..voices.timbre import (
+    CANDIDATES,
+    FRAME_S,
+    MATCH_DIMS,
+    SMOOTH_FRAMES,
+    TimbreBank,
+    _context,
+    _viterbi,
+    code_envelope,
+    decode,
+    normalised_cepstra,
+)  # fmt: skip
+from .analysis import Input, chunk_bounds
+
+Progress = Callable[[int, int], None]
+#: Frames this much below the input's loudest are silence: no target frame is searched.
+SILENCE_DB = 50.0
+#: Unvoiced frames within this much of the loudest can be breaths (``keep_breath``).
+BREATH_BELOW_DB = 20.0
+
+
+@dataclass(frozen=True)
+class Conversion:
+    audio: np.ndarray
+    sr: int
+    key_shift: float
+    #: Input F0 statistics, for reports.
+    input_median_hz: float
+
+
+class FrameMatcher:
+    """Nearest target frames for speaker-normalised input frames."""
+
+    def __init__(self, bank: TimbreBank) -> None:
+        import faiss
+
+        self.bank = bank
+        sp = bank.target_sp
+        loud = sp[:, 0] > np.percentile(sp[:, 0], 20)
+        self.mean = sp[loud, 1 : MATCH_DIMS + 1].mean(0)
+        self.std = sp[loud, 1 : MATCH_DIMS + 1].std(0) + 1e-6
+        feats = self._features(sp, bank.target_f0 > 0, self.mean, self.std, starts=bank.target_starts)
+        self.index = faiss.IndexFlatL2(feats.shape[1])
+        self.index.add(np.ascontiguousarray(feats, dtype=np.float32))
+
+    def _features(self, coded, voiced, mean, std, *, starts=None) -> np.ndarray:
+        x = _context(normalised_cepstra(coded, mean, std))
+        from ..voices.timbre import VOICING_WEIGHT
+
+        return np.c_[x @ self.bank.projection, VOICING_WEIGHT * voiced.astype(np.float32)[:, None]]
+
+    def choose(self, coded: np.ndarray, voiced: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+        """The target frame index for every input frame."""
+        query = np.ascontiguousarray(self._features(coded, voiced, mean, std), dtype=np.float32)
+        squared, cand = self.index.search(query, CANDIDATES)
+        dist = np.sqrt(np.maximum(squared, 0.0))
+        cost = dist / (np.median(dist) + 1e-9) + self.bank._unfit(cand, voiced)
+        return _viterbi(cost, cand, self.bank._recording_of(cand))
+
+
+def auto_key(input_median_hz: float, bank: TimbreBank) -> float:
+    """Whole octaves that bring the input's median pitch nearest the target's speaking
+    pitch: the melody moves into the target's range and stays in its key."""
+    if input_median_hz <= 0:
+        return 0.0
+    octaves = np.log2(np.exp(bank.target_log_f0) / input_median_hz)
+    return float(12 * round(octaves))
+
+
+def convert(
+    source: Input,
+    bank: TimbreBank,
+    *,
+    key_shift: float | str = 0.0,
+    keep_breath: bool = False,
+    progress: Progress | None = None,
+) -> Conversion:
+    import pyworld
+
+    sr = bank.sr
+    x_all = resample(source.audio.astype(np.float64), source.sr, sr)
+    bounds = chunk_bounds(x_all, sr)
+    # First pass: F0 and coded envelopes of every chunk (small), for the input speaker's
+    # statistics and the automatic key.
+    analysed = []
+    for start, end in bounds:
+        x = np.ascontiguousarray(x_all[start:end])
+        f0, t = pyworld.dio(x, sr, f0_floor=60.0, f0_ceil=1000.0, frame_period=FRAME_S * 1000)
+        f0 = pyworld.stonemask(x, f0, t, sr)
+        analysed.append((f0, t))
+    f0_all = np.concatenate([a[0] for a in analysed])
+    median_hz = float(np.median(f0_all[f0_all > 0])) if np.any(f0_all > 0) else 0.0
+    shift = auto_key(median_hz, bank) if key_shift == "auto" else float(key_shift)
+
+    matcher = FrameMatcher(bank)
+    coded_chunks, stats_frames = [], []
+    for (start, end), (f0, t) in zip(bounds, analysed):
+        x = np.ascontiguousarray(x_all[start:end])
+        sp = pyworld.cheaptrick(x, f0, t, sr)
+        coded = code_envelope(sp, sr)
+        coded_chunks.append(coded)
+        stats_frames.append(coded[:: max(1, len(coded) // 4000)])
+    sample = np.concatenate(stats_frames)
+    loud = sample[:, 0] > np.percentile(sample[:, 0], 20)
+    mean = sample[loud, 1 : MATCH_DIMS + 1].mean(0)
+    std = sample[loud, 1 : MATCH_DIMS + 1].std(0) + 1e-6
+    top_db = float(np.percentile(np.concatenate([c[:, 0] for c in coded_chunks]), 99)) * 10 / np.log(10)
+
+    out = np.zeros(len(x_all))
+    for k, ((start, end), (f0, t), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
+        y = _convert_chunk(x_all[start:end], f0, coded, matcher, mean, std, sr, shift, top_db, keep_breath)
+        out[start : start + len(y)] += y[: end - start]
+        if progress:
+            progress(k + 1, len(bounds))
+    return Conversion(out.astype(np.float32), sr, shift, median_hz)
+
+
+def _convert_chunk(x, f0, coded, matcher: FrameMatcher, mean, std, sr, shift, top_db, keep_breath):
+    import pyworld
+    from scipy.ndimage import uniform_filter1d
+
+    bank = matcher.bank
+    level_db = coded[:, 0] * 10 / np.log(10)
+    voiced = f0 > 0
+    active = level_db > top_db - SILENCE_DB
+    chosen = np.zeros(len(f0), np.int64)
+    if active.any():
+        chosen[active] = matcher.choose(coded[active], voiced[active], mean, std)
+    env = bank.target_sp[chosen].astype(np.float64)
+    env = uniform_filter1d(env, SMOOTH_FRAMES, axis=0)
+    # The input's loudness contour: each frame's level (c0) from the input, smoothed.
+    env[:, 0] = uniform_filter1d(coded[:, 0].astype(np.float64), SMOOTH_FRAMES)
+    aper = bank.target_ap[chosen].astype(np.float64)
+    sp, ap = decode(env, aper, sr)
+    if keep_breath:
+        breath = ~voiced & active & (level_db < top_db - BREATH_BELOW_DB)
+        breath &= uniform_filter1d(voiced.astype(float), 20) == 0  # in a pause, not a consonant
+        if breath.any():
+            t = np.arange(len(f0)) * FRAME_S
+            own_sp = pyworld.cheaptrick(np.ascontiguousarray(x), f0, t, sr)
+            sp[breath] = own_sp[breath]
+            ap[breath] = 1.0 - 1e-6
+    sp[~active] = sp[~active] * 1e-6
+    f0_out = np.where(voiced & active, f0 * 2 ** (shift / 12), 0.0)
+    return pyworld.synthesize(f0_out, sp, ap, sr, FRAME_S * 1000)

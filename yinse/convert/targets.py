@@ -1,0 +1,65 @@
+"""The frames a conversion plays: an enrolled voice's timbre bank, or a bank made once from a
+built-in voice reading the first lines of its language's enrollment script.
+
+A built-in voice's bank is built on first use (about half a minute) and kept under
+``$YINSE_HOME/banks/builtin/``; its folder name carries the voice, the number of lines and
+the Yinse version, so an upgrade builds a fresh one.  It is written beside its final place
+and renamed into it, so a killed build leaves nothing that looks complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..core.errors import VoiceError
+from ..core.paths import data_home
+from ..voices import Voice
+from ..voices.timbre import TimbreBank, build_bank, world_features
+
+#: Script lines a built-in voice reads for its conversion bank (about 2 minutes of speech).
+BUILTIN_BANK_LINES = 24
+
+
+def bank_for(voice: Voice) -> TimbreBank:
+    bank = getattr(voice, "bank", None)
+    if isinstance(bank, TimbreBank):
+        return bank
+    return builtin_bank(voice)
+
+
+def builtin_bank(voice: Voice, *, lines: int = BUILTIN_BANK_LINES) -> TimbreBank:
+    from ..enroll.script import script_lines
+
+    if voice.language not in ("zh", "en"):
+        raise VoiceError(
+            f"converting into '{voice.name}' ({voice.language}) is not supported: a conversion "
+            "target needs Mandarin or English recordings; choose an enrolled voice, baker or joe"
+        )
+    folder = data_home() / "banks" / "builtin" / f"{voice.name}-{lines}-{__version__}"
+    if (folder / "bank.json").is_file():
+        return TimbreBank.load(folder)
+    feats, paths = [], []
+    sr = None
+    for line in script_lines(voice.language)[:lines]:
+        audio, sr = voice.speak(line.text)
+        f = world_features(np.asarray(audio, np.float64), sr)
+        feats.append(f)
+        frames = np.arange(len(f.f0))
+        paths.append(np.c_[frames, frames])
+    bank = build_bank(sr=sr, base_voice=voice.name, base=feats, target=feats, paths=paths)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+    try:
+        bank.save(tmp)
+        os.replace(tmp, folder)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (folder / "bank.json").is_file():
+            raise
+    return TimbreBank.load(folder)
