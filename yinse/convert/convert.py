@@ -45,7 +45,7 @@ class Conversion:
     audio: np.ndarray
     sr: int
     key_shift: float
-    #: Input F0 statistics, for reports.
+    #: The input's typical pitch (see :func:`typical_pitch_hz`), for reports.
     input_median_hz: float
 
 
@@ -79,13 +79,27 @@ class FrameMatcher:
         return _viterbi(cost, cand, self.bank._recording_of(cand))
 
 
-def auto_key(input_median_hz: float, bank: TimbreBank) -> float:
-    """Whole octaves that bring the input's median pitch nearest the target's speaking
-    pitch: the melody moves into the target's range and stays in its key."""
-    if input_median_hz <= 0:
+def typical_pitch_hz(f0: np.ndarray) -> float:
+    """The most common pitch of voiced frames (the peak of a semitone histogram, smoothed
+    over a whole tone): unlike a mean or median it ignores DIO's octave-down errors, which
+    took a third of one speaker's frames in our data."""
+    voiced = np.asarray(f0)[np.asarray(f0) > 0]
+    if len(voiced) < 10:
+        return float(np.median(voiced)) if len(voiced) else 0.0
+    semis = 12 * np.log2(voiced / 55.0)
+    counts, edges = np.histogram(semis, bins=np.arange(-12, 61))
+    smooth = np.convolve(counts, np.ones(3), "same")
+    peak = int(np.argmax(smooth))
+    near = np.abs(semis - (edges[peak] + 0.5)) <= 3
+    return float(55.0 * 2 ** (np.median(semis[near]) / 12))
+
+
+def auto_key(input_hz: float, target_hz: float) -> float:
+    """Whole semitones that bring the input's typical pitch to the target's: a voice
+    sounds like itself at its own pitch (and a song moves into the target's range)."""
+    if input_hz <= 0 or target_hz <= 0:
         return 0.0
-    octaves = np.log2(np.exp(bank.target_log_f0) / input_median_hz)
-    return float(12 * round(octaves))
+    return float(round(12 * np.log2(target_hz / input_hz)))
 
 
 def convert(
@@ -110,8 +124,8 @@ def convert(
         f0 = pyworld.stonemask(x, f0, t, sr)
         analysed.append((f0, t))
     f0_all = np.concatenate([a[0] for a in analysed])
-    median_hz = float(np.median(f0_all[f0_all > 0])) if np.any(f0_all > 0) else 0.0
-    shift = auto_key(median_hz, bank) if key_shift == "auto" else float(key_shift)
+    median_hz = typical_pitch_hz(f0_all)
+    shift = auto_key(median_hz, typical_pitch_hz(bank.target_f0)) if key_shift == "auto" else float(key_shift)
 
     matcher = FrameMatcher(bank)
     coded_chunks, stats_frames = [], []
