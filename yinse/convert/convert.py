@@ -142,7 +142,7 @@ def convert(
     top_db = float(np.percentile(np.concatenate([c[:, 0] for c in coded_chunks]), 99)) * 10 / np.log(10)
 
     out = np.zeros(len(x_all))
-    for k, ((start, end), (f0, t), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
+    for k, ((start, end), (f0, _), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
         y = _convert_chunk(x_all[start:end], f0, coded, matcher, mean, std, sr, shift, top_db, keep_breath)
         out[start : start + len(y)] += y[: end - start]
         if progress:
