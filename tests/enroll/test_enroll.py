@@ -365,6 +365,21 @@ def test_consent_for_singing_only_refuses_speech(voice_home, tmp_path):
     assert [a.scope for a in Registry().audit_for(NAME)] == ["sing"]
 
 
+def test_songs_in_an_enrolled_voice_go_through_the_consent_gate(voice_home, tmp_path):
+    lyrics = tmp_path / "lyrics.txt"
+    lyrics.write_text("[chorus]\nSail away, sail away\nBring my heart back to me\n", "utf-8")
+    out = tmp_path / "song"
+    assert_refused(run("song", lyrics, "--voice", NAME, "-o", out), "no consent")
+    assert not out.exists() and not list(tmp_path.glob(".tmp-song-*"))
+    run("voice", "consent", NAME, "--attested-by", "Studio operator", "--scopes", "sing")
+    made = run("song", lyrics, "--voice", NAME, "--style", "folk", "-o", out)
+    assert made.exit_code == 0, made.output
+    report = verify_file(out / "song.mp3")
+    assert report["record"]["kind"] == "song" and report["record"]["voice"] == NAME
+    assert report["consent"]["kind"] == "attested"
+    assert [a.scope for a in Registry().audit_for(NAME)] == ["sing"]
+
+
 def test_conversion_into_an_enrolled_voice_needs_the_convert_scope(voice_home, shared_data, tmp_path):
     singing = shared_data / "singing" / "multi" / "gtsinger" / "EN-Tenor-1-Vibrato-Control.flac"
     out = tmp_path / "converted.wav"
