@@ -276,7 +276,7 @@ def convert_to_file(
     keeps the input's hash and file name only."""
     from .convert.analysis import read_input
     from .convert.convert import convert
-    from .convert.targets import bank_for
+    from .convert.targets import target_for
     from .core.errors import InputError
 
     check_output_path(out_path)
@@ -284,8 +284,9 @@ def convert_to_file(
         raise InputError(f"--key {request.key_shift} is outside -24..+24 semitones (or use 'auto')")
     source = read_input(request.source_path)
     permit = open_voice(request.target, "convert")
-    converted = convert(source, bank_for(permit.voice), key_shift=request.key_shift,
-                        keep_breath=request.keep_breath, progress=progress)  # fmt: skip
+    bank, pitch_hz = target_for(permit.voice)
+    converted = convert(source, bank, key_shift=request.key_shift, keep_breath=request.keep_breath,
+                        progress=progress, target_pitch_hz=pitch_hz)  # fmt: skip
     audio, sr = finalize_audio(converted.audio, converted.sr)
     source_sha = hashlib.sha256(Path(request.source_path).read_bytes()).hexdigest()
     render_id = permit.render_id(request.render_id(source_sha))

@@ -49,7 +49,7 @@ def test_singing_converted_into_joe_keeps_its_melody(in_home, singing, tmp_path)
     assert report["record"]["kind"] == "convert" and report["record"]["voice"] == "joe"
     assert report["watermark"]["payload"] == record.payload_hex
     shift = _shift_of(record)
-    assert -12 <= shift <= -3  # an alto moved down to joe's speaking pitch
+    assert -20 <= shift <= -10  # an alto (about 210 Hz) moved down to joe's speaking pitch
     cents, vuv = melody_kept(x, sr_in, y, sr_out, shift)
     assert cents <= 25, cents
     assert vuv >= 0.85, vuv

@@ -9,6 +9,7 @@ and renamed into it, so a killed build leaves nothing that looks complete.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -21,19 +22,21 @@ from ..core.errors import VoiceError
 from ..core.paths import data_home
 from ..voices import Voice
 from ..voices.timbre import TimbreBank, build_bank, world_features
+from .convert import speaking_pitch_hz
 
 #: Script lines a built-in voice reads for its conversion bank (about 2 minutes of speech).
 BUILTIN_BANK_LINES = 24
 
 
-def bank_for(voice: Voice) -> TimbreBank:
+def target_for(voice: Voice) -> tuple[TimbreBank, float | None]:
+    """The bank to play and, for a built-in voice, its typical pitch (Harvest)."""
     bank = getattr(voice, "bank", None)
     if isinstance(bank, TimbreBank):
-        return bank
+        return bank, None
     return builtin_bank(voice)
 
 
-def builtin_bank(voice: Voice, *, lines: int = BUILTIN_BANK_LINES) -> TimbreBank:
+def builtin_bank(voice: Voice, *, lines: int = BUILTIN_BANK_LINES) -> tuple[TimbreBank, float]:
     from ..enroll.script import script_lines
 
     if voice.language not in ("zh", "en"):
@@ -42,24 +45,27 @@ def builtin_bank(voice: Voice, *, lines: int = BUILTIN_BANK_LINES) -> TimbreBank
             "target needs Mandarin or English recordings; choose an enrolled voice, baker or joe"
         )
     folder = data_home() / "banks" / "builtin" / f"{voice.name}-{lines}-{__version__}"
-    if (folder / "bank.json").is_file():
-        return TimbreBank.load(folder)
-    feats, paths = [], []
+    if (folder / "pitch.json").is_file():
+        return TimbreBank.load(folder), float(json.loads((folder / "pitch.json").read_text())["typical_hz"])
+    feats, paths, said = [], [], []
     sr = None
     for line in script_lines(voice.language)[:lines]:
         audio, sr = voice.speak(line.text)
+        said.append(audio)
         f = world_features(np.asarray(audio, np.float64), sr)
         feats.append(f)
         frames = np.arange(len(f.f0))
         paths.append(np.c_[frames, frames])
     bank = build_bank(sr=sr, base_voice=voice.name, base=feats, target=feats, paths=paths)
+    pitch = speaking_pitch_hz(np.concatenate(said[:4]), sr)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
     try:
         bank.save(tmp)
+        (tmp / "pitch.json").write_text(json.dumps({"typical_hz": pitch}))
         os.replace(tmp, folder)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
-        if not (folder / "bank.json").is_file():
+        if not (folder / "pitch.json").is_file():
             raise
-    return TimbreBank.load(folder)
+    return TimbreBank.load(folder), pitch
