@@ -198,10 +198,11 @@ def main() -> None:
         real["joe"] = joe_centroid()
         rows = run_conversions(real)
         acc = accompaniment()
+        print("accompaniment check:", acc, flush=True)
     print(f"\n## Voice conversion — {machine()}\n")
     print(table(rows, ["kind", "input", "source", "target", "key", "cents", "vuv", "to_target", "to_source", "rtf"],
-                {"cents": "{:.1f}", "vuv": "{:.2f}", "to_target": "{:.3f}", "to_source": "{:.3f}", "rtf": "{:.3f}",
-                 "key": "{:+.0f}"}))  # fmt: skip
+                {"cents": ".1f", "vuv": ".2f", "to_target": ".3f", "to_source": ".3f", "rtf": ".3f",
+                 "key": "+.0f"}))  # fmt: skip
     for kind in ("speech", "singing"):
         part = [r for r in rows if r["kind"] == kind]
         print(f"\n{kind}: median cents {np.median([r['cents'] for r in part]):.1f}, "
