@@ -65,6 +65,20 @@ def test_speech_through_the_cli_with_a_fixed_key(in_home, shared_data, tmp_path)
     assert out.is_file() and "payload" in result.output
 
 
+def test_long_input_is_converted_in_parts(in_home, singing, tmp_path, monkeypatch):
+    import yinse.convert.convert as conversion
+
+    monkeypatch.setattr(conversion, "chunk_bounds", lambda x, sr: chunk_bounds(x, sr, chunk_s=2.0))
+    parts = []
+    out = tmp_path / "parts.wav"
+    convert_to_file(ConvertRequest(str(singing), "joe", key_shift=-12), out, progress=lambda a, b: parts.append((a, b)))
+    assert len(parts) >= 3 and parts[-1][0] == parts[-1][1]
+    x, sr_in = sf.read(singing, dtype="float32")
+    y, sr_out = sf.read(out, dtype="float32")
+    cents, vuv = melody_kept(x, sr_in, y, sr_out, -12.0)
+    assert cents <= 25 and vuv >= 0.85, (cents, vuv)
+
+
 def test_accompaniment_is_told_from_a_dry_voice(singing):
     x, sr = sf.read(singing, dtype="float32")
     dry = accompaniment_score(x, sr)

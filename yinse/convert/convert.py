@@ -174,7 +174,8 @@ def convert(
     out = np.zeros(len(x_all))
     for k, ((start, end), (f0, _), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
         y = _convert_chunk(x_all[start:end], f0, coded, matcher, mean, std, sr, shift, top_db, keep_breath)
-        out[start : start + len(y)] += y[: end - start]
+        length = min(len(y), end - start)  # WORLD may return a few samples more or less
+        out[start : start + length] += y[:length]
         if progress:
             progress(k + 1, len(bounds))
     return Conversion(out.astype(np.float32), sr, shift, median_hz)
