@@ -39,7 +39,7 @@ def true_peak_dbtp(audio: np.ndarray, *, sr: int) -> float:
     """True peak in dBTP: the largest magnitude of the 4x oversampled signal (2x from
     96 kHz, none from 192 kHz), over all channels; ``-inf`` for digital silence."""
     x = _as_audio(audio, "audio")
-    peak = float(_oversampled_peaks(x, sr=_check_sr(sr)).max())
+    peak = float(_oversampled_peaks(x, sr=check_sr(sr)).max())
     return 20 * math.log10(peak) if peak > 0 else float("-inf")
 
 
@@ -47,7 +47,7 @@ def loudness_lufs(audio: np.ndarray, *, sr: int) -> float:
     """Integrated loudness in LUFS (BS.1770-4 gating, pyloudnorm); ``-inf`` when nothing is
     above the -70 LUFS gate.  Needs at least 0.4 s of audio (one gating block)."""
     x = _as_audio(audio, "audio")
-    sr = _check_sr(sr)
+    sr = check_sr(sr)
     if len(x) < int(0.4 * sr) + 1:
         raise InputError(
             f"audio is {len(x) / sr:.3f} s long; expected at least 0.4 s to measure integrated "
@@ -80,7 +80,7 @@ def master(
     """
     import pedalboard as pb
 
-    sr = _check_sr(sr)
+    sr = check_sr(sr)
     if not math.isfinite(target_lufs) or not -40 <= target_lufs <= -5:
         raise InputError(
             f"target_lufs={target_lufs!r} is out of range; expected -40 to -5 LUFS "
@@ -305,7 +305,8 @@ def _integrated_lufs(x: np.ndarray, *, sr: int) -> float:
     return value if math.isfinite(value) else float("-inf")
 
 
-def _check_sr(sr) -> int:
+def check_sr(sr) -> int:
+    """A sample rate every render function accepts (an integer, 8–384 kHz)."""
     if not isinstance(sr, int | np.integer) or isinstance(sr, bool) or not 8000 <= sr <= 384000:
         raise InputError(
             f"sample rate sr={sr!r} is not usable; expected an integer from 8000 to 384000 Hz"

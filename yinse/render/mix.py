@@ -14,6 +14,8 @@ import numpy as np
 
 from yinse.core.errors import InputError
 
+from .master import check_sr
+
 VOCAL = "vocal"
 
 # Envelope followers run on 1 ms frames: cheap enough for a plain Python loop on songs.
@@ -60,7 +62,7 @@ def vocal_chain(vocal: np.ndarray, *, sr: int, style: str = "pop") -> np.ndarray
     import pedalboard as pb
 
     x = _as_mono(vocal, "vocal")
-    sr = _check_sr(sr)
+    sr = check_sr(sr)
     settings = STYLES.get(str(style).strip().lower(), STYLES[DEFAULT_STYLE])
     n = len(x)
     level = _active_rms_db(x, sr=sr)
@@ -137,7 +139,7 @@ def de_ess(
     from scipy.signal import butter, sosfiltfilt
 
     x = _as_mono(vocal, "vocal")
-    sr = _check_sr(sr)
+    sr = check_sr(sr)
     low, high = float(band_hz[0]), min(float(band_hz[1]), 0.45 * sr)
     if not 0 < low < high or len(x) < 64:
         return x.copy()  # no sibilant band at this rate, or too short to filter
@@ -195,7 +197,7 @@ def mix(
         The float32 ``(n, 2)`` mix and ``{"vocal": ..., name: ...}``: every stem as it sits
         in the mix (panned, levelled, ducked), which sum to the mix.
     """
-    sr = _check_sr(sr)
+    sr = check_sr(sr)
     pans = dict(pans or {})
     gains_db = dict(gains_db or {})
     if not isinstance(stems, dict):
@@ -259,7 +261,7 @@ def duck_gain(vocal: np.ndarray, *, sr: int, duck_db: float = 4.0) -> np.ndarray
     depth grows over the 30 dB below the vocal's typical (95th percentile) level, so soft
     syllables and reverb tails duck less than full notes.
     """
-    sr = _check_sr(sr)
+    sr = check_sr(sr)
     mono = _as_stereo(vocal, "vocal").mean(axis=1, dtype=np.float64)
     hop = max(1, int(round(_FRAME_S * sr)))
     env = _follow(_frame_rms(mono, hop), attack_frames=10, release_frames=250)
@@ -344,14 +346,6 @@ def _active_rms_db(x: np.ndarray, *, sr: int) -> float | None:
 
 def _db_to_lin(db):
     return np.power(10.0, np.asarray(db, dtype=np.float64) / 20.0)
-
-
-def _check_sr(sr) -> int:
-    if not isinstance(sr, int | np.integer) or isinstance(sr, bool) or not 8000 <= sr <= 384000:
-        raise InputError(
-            f"sample rate sr={sr!r} is not usable; expected an integer from 8000 to 384000 Hz"
-        )
-    return int(sr)
 
 
 def _as_mono(audio, what: str) -> np.ndarray:

@@ -18,6 +18,8 @@ import numpy as np
 
 from yinse.core.errors import InputError
 
+from .master import check_sr
+
 SOUNDFONT_ENV = "YINSE_SOUNDFONT"
 
 # Debian packages fluid-soundfont-gm and musescore-general-soundfont, best first.
@@ -119,11 +121,7 @@ def render_tracks(
         a track without a name is called ``"track <index>"``; a repeated name gets `` 2``,
         `` 3``... appended.
     """
-    if not isinstance(sr, int | np.integer) or isinstance(sr, bool) or not 8000 <= sr <= 384000:
-        raise InputError(
-            f"sample rate sr={sr!r} is not usable; expected an integer from 8000 to 384000 Hz "
-            "(48000 is usual)"
-        )
+    sr = check_sr(sr)
     if not np.isfinite(tail_s) or not 0 <= tail_s <= 60:
         raise InputError(
             f"tail_s={tail_s!r} is out of range; expected 0 to 60 seconds of decay after the "
