@@ -191,10 +191,10 @@ def make_song(request: SongRequest, out_dir: str | os.PathLike, *, stage: Stage 
         sung = marker.submit(sung).result()
         stems = {name: future.result() for name, future in pending.items()}
     lap("mark_s")
-    _, placed = mix(sung, stems, sr=SONG_SR, pans={k: v[0] for k, v in comp.style.placement.items()},
+    mixdown, placed = mix(sung, stems, sr=SONG_SR, pans={k: v[0] for k, v in comp.style.placement.items()},
                     gains_db=gains, bed_under_vocal_db=None)  # fmt: skip
     say("mastering")
-    mastered, mastering = master(sum(placed.values()), sr=SONG_SR, ceiling_dbtp=MASTER_CEILING_DBTP)
+    mastered, mastering = master(mixdown, sr=SONG_SR, ceiling_dbtp=MASTER_CEILING_DBTP)
     if request.explicit_label:
         mastered = with_explicit_label(mastered, SONG_SR, _spoken_prompt(permit.voice.language, SONG_SR))
     mastered, final_tp, trim_db = _under_true_peak(mastered)

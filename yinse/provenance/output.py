@@ -123,27 +123,10 @@ def publish(
     """Mark, label, sign, record and write ``audio`` (mono, or stereo as (n, 2)) to
     ``path``.  ``watermark=False`` only for audio that already carries our mark
     (``yinse mark``)."""
-    return publish_all(audio, sr, [path], provenance, explicit_label=explicit_label,
-                       spoken_prompt=spoken_prompt, watermark=watermark)[0]  # fmt: skip
-
-
-def publish_all(
-    audio: np.ndarray,
-    sr: int,
-    paths: list[str | os.PathLike],
-    provenance: Provenance,
-    *,
-    explicit_label: bool = False,
-    spoken_prompt: np.ndarray | None = None,
-    watermark: bool = True,
-) -> list[OutputRecord]:
-    """:func:`publish` of one audio to several files (one per format): the mark is
-    embedded once and every file is labelled, signed and recorded on its own."""
-    for p in paths:
-        check_output_path(p)
+    check_output_path(path)
     marked = mark_audio(audio, sr, provenance, explicit_label=explicit_label,
                         spoken_prompt=spoken_prompt, watermark=watermark)  # fmt: skip
-    return write_marked(marked, sr, paths, provenance, watermarked=watermark)
+    return write_outputs([(marked, path)], sr, provenance, watermarked=watermark)[0]
 
 
 class Marker:
@@ -196,12 +179,6 @@ def mark_audio(
         mark = wm.embed(mono, sr, bytes.fromhex(provenance.payload), key=watermark_key()) - mono
         audio = audio + (mark[:, None] if stereo else mark)
     return np.clip(audio, -1.0, 1.0).astype(np.float32)
-
-
-def write_marked(marked: np.ndarray, sr: int, paths: list[str | os.PathLike],
-                 provenance: Provenance, *, watermarked: bool = True) -> list[OutputRecord]:  # fmt: skip
-    """Audio that :func:`mark_audio` prepared, written to each path (one per format)."""
-    return write_outputs([(marked, p) for p in paths], sr, provenance, watermarked=watermarked)
 
 
 def write_outputs(outputs: list[tuple[np.ndarray, str | os.PathLike]], sr: int,
