@@ -144,10 +144,9 @@ def script_sheet_text() -> str:
 
 
 def fit(seeds: int = 3) -> dict:
-    from yinse.compose.check import RANDOM_MELODIES
+    from yinse.compose.check import random_fits
     from yinse.compose.sheet import read_sheet
     from yinse.compose.song import compose
-    from yinse.compose.tonefit import tone_fit
 
     sheet = read_sheet(script_sheet_text())
     rng = np.random.default_rng(0)
@@ -160,10 +159,7 @@ def fit(seeds: int = 3) -> dict:
             for line in comp.lines:
                 pitches = [comp.vocal.notes[i].pitch_midi for i in line.note_indexes]
                 tones = [s.tone for s in line.line.syllables]
-                low, high = int(min(pitches)) - 2, int(max(pitches)) + 2
-                scale = [p for p in range(low, high + 1) if p % 12 in comp.key.scale_pcs]
-                randoms = [tone_fit(tones, rng.choice(scale, len(pitches))) for _ in range(RANDOM_MELODIES)]
-                randoms = [r for r in randoms if r is not None]
+                randoms = [r for r in random_fits(tones, pitches, comp.key, rng) if r is not None]
                 if line.score.tone_fit is None or not randoms:
                     continue
                 won = line.score.tone_fit > np.mean(randoms)

@@ -81,22 +81,21 @@ def _score_key(score: Score) -> Key:
         pcs = np.bincount([round(n.pitch_midi) % 12 for n in score.notes], minlength=12)
         major = np.array([1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1])
         return Key(int(np.argmax([np.dot(np.roll(major, t), pcs) for t in range(12)])), "major")
-    k = score.keys[0]
-    major_pc = (k.fifths * 7) % 12
-    return Key(major_pc, "major") if k.mode != "minor" else Key((major_pc + 9) % 12, "minor")
+    return Key.from_signature(score.keys[0].fifths, score.keys[0].mode)
+
+
+def random_fits(tones, pitches, key: Key, rng: np.random.Generator) -> list[float | None]:
+    """Tone fits of :data:`RANDOM_MELODIES` random melodies with the line's rhythm (one
+    pitch per syllable, as the line has), drawn from the key's scale across the line's own
+    range (two semitones beyond it each way)."""
+    low, high = int(min(pitches)) - 2, int(max(pitches)) + 2
+    scale = [p for p in range(low, high + 1) if p % 12 in key.scale_pcs]
+    return [tone_fit(tones, rng.choice(scale, size=len(pitches))) for _ in range(RANDOM_MELODIES)]
 
 
 def _beats_random(tones, pitches, key: Key, rng: np.random.Generator, fit: float) -> float:
-    """Random melodies with the line's rhythm (one pitch per syllable, as the line has),
-    drawn from the key's scale across the line's own range."""
-    low, high = int(min(pitches)) - 2, int(max(pitches)) + 2
-    scale = [p for p in range(low, high + 1) if p % 12 in key.scale_pcs]
-    wins = 0
-    for _ in range(RANDOM_MELODIES):
-        other = rng.choice(scale, size=len(pitches))
-        score = tone_fit(tones, other)
-        wins += score is not None and fit > score
-    return wins / RANDOM_MELODIES
+    """Share of random melodies whose tone fit this line's beats."""
+    return sum(r is not None and fit > r for r in random_fits(tones, pitches, key, rng)) / RANDOM_MELODIES
 
 
 def format_check(sheet: LyricSheet, checks: list[LineCheck]) -> str:

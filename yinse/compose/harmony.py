@@ -31,6 +31,13 @@ class Key:
     tonic_pc: int
     mode: str = "major"
 
+    @classmethod
+    def from_signature(cls, fifths: int, mode: str) -> Key:
+        """The key of a key signature (a score's ``KeyChange``): the inverse of
+        :attr:`fifths`."""
+        major_pc = (fifths * 7) % 12
+        return cls(major_pc, "major") if mode != "minor" else cls((major_pc + 9) % 12, "minor")
+
     @property
     def scale_pcs(self) -> tuple[int, ...]:
         return tuple((self.tonic_pc + i) % 12 for i in MODES[self.mode])

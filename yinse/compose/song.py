@@ -283,9 +283,7 @@ def _key_of(melody: Score, mode: str) -> Key:
     """The melody's key from its key signature (its reader estimated it), else C."""
     if not melody.keys:
         return Key(0, mode)
-    k = melody.keys[0]
-    major_pc = (k.fifths * 7) % 12
-    return Key(major_pc, "major") if k.mode != "minor" else Key((major_pc + 9) % 12, "minor")
+    return Key.from_signature(melody.keys[0].fifths, melody.keys[0].mode)
 
 
 def _split_to_count(spans: list[tuple[float, float, float]], n: int) -> list[tuple[float, float, float]]:
