@@ -147,15 +147,10 @@ def run_conversions(real: dict[str, np.ndarray]) -> list[dict]:
 
 
 def _shift_of(record) -> float:
-    from sqlalchemy import select
-
+    """The key shift a conversion used, from its registry record."""
     from yinse.registry import Registry
-    from yinse.registry.db import renders
 
-    registry = Registry()
-    with registry.engine.begin() as conn:
-        settings = conn.execute(select(renders.c.settings_json).where(renders.c.render_id == record.render_id)).scalar()
-    return float(json.loads(settings)["key_shift"])
+    return float(Registry().find_by_render_id(record.render_id).settings["key_shift"])
 
 
 def accompaniment() -> dict:

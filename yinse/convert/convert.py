@@ -22,15 +22,12 @@ from ..core.audio import resample
 from ..voices.timbre import (
     CANDIDATES,
     FRAME_S,
-    MATCH_DIMS,
     SMOOTH_FRAMES,
     TimbreBank,
-    _context,
-    _viterbi,
+    cepstral_stats,
     code_envelope,
     decode,
-    normalised_cepstra,
-)  # fmt: skip
+)
 from .analysis import Input, chunk_bounds
 
 Progress = Callable[[int, int], None]
@@ -50,33 +47,22 @@ class Conversion:
 
 
 class FrameMatcher:
-    """Nearest target frames for speaker-normalised input frames."""
+    """Nearest target frames for speaker-normalised input frames: the target's own frames,
+    normalised by the target's statistics, indexed once."""
 
     def __init__(self, bank: TimbreBank) -> None:
         import faiss
 
         self.bank = bank
-        sp = bank.target_sp
-        loud = sp[:, 0] > np.percentile(sp[:, 0], 20)
-        self.mean = sp[loud, 1 : MATCH_DIMS + 1].mean(0)
-        self.std = sp[loud, 1 : MATCH_DIMS + 1].std(0) + 1e-6
-        feats = self._features(sp, bank.target_f0 > 0, self.mean, self.std, starts=bank.target_starts)
+        feats = bank.match_features(bank.target_sp, bank.target_f0 > 0, cepstral_stats([bank.target_sp]))
         self.index = faiss.IndexFlatL2(feats.shape[1])
         self.index.add(np.ascontiguousarray(feats, dtype=np.float32))
 
-    def _features(self, coded, voiced, mean, std, *, starts=None) -> np.ndarray:
-        x = _context(normalised_cepstra(coded, mean, std))
-        from ..voices.timbre import VOICING_WEIGHT
-
-        return np.c_[x @ self.bank.projection, VOICING_WEIGHT * voiced.astype(np.float32)[:, None]]
-
-    def choose(self, coded: np.ndarray, voiced: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-        """The target frame index for every input frame."""
-        query = np.ascontiguousarray(self._features(coded, voiced, mean, std), dtype=np.float32)
+    def choose(self, coded: np.ndarray, voiced: np.ndarray, stats: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """The target frame index for every input frame; ``stats`` are the input speaker's."""
+        query = np.ascontiguousarray(self.bank.match_features(coded, voiced, stats), dtype=np.float32)
         squared, cand = self.index.search(query, CANDIDATES)
-        dist = np.sqrt(np.maximum(squared, 0.0))
-        cost = dist / (np.median(dist) + 1e-9) + self.bank._unfit(cand, voiced)
-        return _viterbi(cost, cand, self.bank._recording_of(cand))
+        return self.bank.best_path(squared, cand, voiced)
 
 
 def typical_pitch_hz(f0: np.ndarray) -> float:
@@ -141,20 +127,19 @@ def convert(
     sr = bank.sr
     x_all = resample(source.audio.astype(np.float64), source.sr, sr)
     bounds = chunk_bounds(x_all, sr)
-    # First pass: F0 and coded envelopes of every chunk (small), for the input speaker's
-    # statistics and the automatic key.
+    # First pass: F0 of every chunk; the second pass needs the input speaker's cepstral
+    # statistics over all chunks before any frame is matched.
     analysed = []
     for start, end in bounds:
         x = np.ascontiguousarray(x_all[start:end])
         f0, t = pyworld.dio(x, sr, f0_floor=60.0, f0_ceil=1000.0, frame_period=FRAME_S * 1000)
         f0 = pyworld.stonemask(x, f0, t, sr)
         analysed.append((f0, t))
-    f0_all = np.concatenate([a[0] for a in analysed])
-    median_hz = typical_pitch_hz(f0_all)
     if key_shift == "auto":
         median_hz = speaking_pitch_hz(source.audio, source.sr)
         shift = auto_key(median_hz, target_pitch_hz or typical_pitch_hz(bank.target_f0))
     else:
+        median_hz = typical_pitch_hz(np.concatenate([f0 for f0, _ in analysed]))
         shift = float(key_shift)
 
     matcher = FrameMatcher(bank)
@@ -165,15 +150,12 @@ def convert(
         coded = code_envelope(sp, sr)
         coded_chunks.append(coded)
         stats_frames.append(coded[:: max(1, len(coded) // 4000)])
-    sample = np.concatenate(stats_frames)
-    loud = sample[:, 0] > np.percentile(sample[:, 0], 20)
-    mean = sample[loud, 1 : MATCH_DIMS + 1].mean(0)
-    std = sample[loud, 1 : MATCH_DIMS + 1].std(0) + 1e-6
+    stats = cepstral_stats(stats_frames)
     top_db = float(np.percentile(np.concatenate([c[:, 0] for c in coded_chunks]), 99)) * 10 / np.log(10)
 
     out = np.zeros(len(x_all))
     for k, ((start, end), (f0, _), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
-        y = _convert_chunk(x_all[start:end], f0, coded, matcher, mean, std, sr, shift, top_db, keep_breath)
+        y = _convert_chunk(x_all[start:end], f0, coded, matcher, stats, sr, shift, top_db, keep_breath)
         length = min(len(y), end - start)  # WORLD may return a few samples more or less
         out[start : start + length] += y[:length]
         if progress:
@@ -181,7 +163,7 @@ def convert(
     return Conversion(out.astype(np.float32), sr, shift, median_hz)
 
 
-def _convert_chunk(x, f0, coded, matcher: FrameMatcher, mean, std, sr, shift, top_db, keep_breath):
+def _convert_chunk(x, f0, coded, matcher: FrameMatcher, stats, sr, shift, top_db, keep_breath):
     import pyworld
     from scipy.ndimage import uniform_filter1d
 
@@ -191,7 +173,7 @@ def _convert_chunk(x, f0, coded, matcher: FrameMatcher, mean, std, sr, shift, to
     active = level_db > top_db - SILENCE_DB
     chosen = np.zeros(len(f0), np.int64)
     if active.any():
-        chosen[active] = matcher.choose(coded[active], voiced[active], mean, std)
+        chosen[active] = matcher.choose(coded[active], voiced[active], stats)
     env = bank.target_sp[chosen].astype(np.float64)
     env = uniform_filter1d(env, SMOOTH_FRAMES, axis=0)
     # The input's loudness contour: each frame's level (c0) from the input, smoothed.

@@ -158,8 +158,13 @@ class TimbreBank:
     _faiss: object = None
 
     # ---------------------------------------------------------------- features
-    def match_features(self, coded_sp: np.ndarray, voiced: np.ndarray) -> np.ndarray:
-        x = _context(normalised_cepstra(coded_sp, self.base_mean, self.base_std))
+    def match_features(
+        self, coded_sp: np.ndarray, voiced: np.ndarray, stats: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> np.ndarray:
+        """Projected features of frames, normalised by ``stats`` (mean, std) of the speaker
+        who said them: the base voice's by default (conversion passes the input's)."""
+        mean, std = stats if stats is not None else (self.base_mean, self.base_std)
+        x = _context(normalised_cepstra(coded_sp, mean, std))
         return np.c_[x @ self.projection, VOICING_WEIGHT * voiced.astype(np.float32)[:, None]]
 
     @property
@@ -173,8 +178,12 @@ class TimbreBank:
         query = np.ascontiguousarray(self.match_features(coded_sp, voiced), dtype=np.float32)
         k = min(CANDIDATES, len(self.keys))
         squared, found = self._index().search(query, k)
+        return self.best_path(squared, self.target_index[found], voiced)
+
+    def best_path(self, squared: np.ndarray, cand: np.ndarray, voiced: np.ndarray) -> np.ndarray:
+        """The person's frame for each frame, given kNN candidates (frame indexes) and their
+        squared distances: match cost plus :meth:`_unfit`, then the Viterbi pass."""
         dist = np.sqrt(np.maximum(squared, 0.0))
-        cand = self.target_index[found]
         cost = dist / (np.median(dist) + 1e-9) + self._unfit(cand, voiced)
         return _viterbi(cost, cand, self._recording_of(cand))
 
