@@ -330,15 +330,6 @@ def test_after_consent_speak_and_sing_work_and_are_provable(enrolled, consented_
     assert mark["found"] is True and mark["payload"] == verify(sung)["record"]["payload"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spoken renders of 5-10 s mostly carry no detectable watermark: straight from the "
-    "output stage, no attack, watermark.detect reports 'no mark found' for these three clone "
-    "renders (6.1, 5.6 and 9.6 s) and for the built-in joe saying the same texts (`yinse "
-    "speak --voice joe` of 6.1, 9.6 and 15.9 s verify with found=False too), though "
-    "docs/WATERMARK.md promises detection from any clean excerpt of >= 5 s; sung renders "
-    "(8.8 s here) are found",
-)
 def test_spoken_renders_carry_the_watermark(consented_home, tmp_path):
     texts = [
         TEXT,
