@@ -423,16 +423,48 @@ def short_renders() -> list[dict]:
     return rows
 
 
+def music_renders() -> np.ndarray:
+    """The band of Yinse songs (both example lyrics in every style, rendered through the
+    SoundFont like `yinse song` does, before any mark), one after another, mono."""
+    from yinse.compose.arrange import arrange
+    from yinse.compose.sheet import read_sheet
+    from yinse.compose.song import compose
+    from yinse.compose.styles import STYLES
+    from yinse.formats import read_lyrics_file
+    from yinse.render.soundfont import render_tracks
+
+    out = []
+    for k, lyrics in enumerate(sorted((REPO / "examples").glob("*.txt"))):
+        sheet = read_sheet(read_lyrics_file(lyrics))
+        for style in STYLES:
+            band = arrange(compose(sheet, style=style, seed=k))
+            stems = render_tracks(band.to_midi(with_vocal=False), sr=SR)
+            mix = sum(stem.mean(axis=1) for stem in stems.values())
+            out.append(_normalise(mix, -3.0))
+    return np.concatenate(out)
+
+
+def pink_noise(seconds: float, seed: int) -> np.ndarray:
+    spectrum = np.fft.rfft(np.random.default_rng(seed).normal(size=int(seconds * SR)))
+    spectrum /= np.sqrt(np.maximum(np.fft.rfftfreq(int(seconds * SR), 1 / SR), 20.0))
+    return _normalise(np.fft.irfft(spectrum, int(seconds * SR)), -6.0)
+
+
 def unmarked_sources() -> list[tuple[str, np.ndarray]]:
-    """Every recording in ../shared/data (speech by language, singing), a synthetic band
-    and white noise: none of it carries our mark."""
+    """About two hours that carry no mark: every recording in ../shared/data (speech by
+    language, singing; 44 min), the bands of Yinse songs (every style), 20 min of the
+    synthetic band at ten tempos, and 10 min each of white and pink noise."""
     out = []
     for folder in ("speech/en", "speech/zh", "singing"):
         files = sorted((DATA / folder).rglob("*.flac"))
         if files:
-            out.append((folder, _concat(files, 3600.0)))
-    out.append(("band (synthetic)", accompaniment(180.0, seed=5)))
-    out.append(("white noise", np.random.default_rng(6).normal(0, 0.1, 120 * SR)))
+            out.append((folder, _concat(files, 3600.0).astype(np.float32)))
+    out.append(("song bands (Yinse renders)", music_renders().astype(np.float32)))
+    bands = [accompaniment(120.0, seed=5 + k, bpm=70.0 + 8 * k) for k in range(10)]
+    out.append(("band (synthetic)", np.concatenate(bands).astype(np.float32)))
+    white = np.random.default_rng(6).normal(0, 0.1, 600 * SR)
+    out.append(("white noise", white.astype(np.float32)))
+    out.append(("pink noise", pink_noise(600.0, seed=7).astype(np.float32)))
     return out
 
 
@@ -442,12 +474,13 @@ def false_positives(budget_s: float, window_s: float = 10.0) -> dict:
     sets the presence threshold) and, for every decoded candidate, whether the first 8 of
     its 24 CRC bits check (should happen 1 time in 256 if decoded bits are random; the
     full CRC-24 then passes 1 time in 2**24)."""
+    sources = unmarked_sources()
     t_end = time.perf_counter() + budget_s
     windows = found = payloads = decodes = crc8 = 0
     zs: list[float] = []
     by_source: dict[str, int] = {}
-    sources = unmarked_sources()
     lookup = dict(sources)
+    hours = {name: round(len(x) / SR / 3600, 2) for name, x in sources}
     n, hop = int(window_s * SR), int(window_s / 4 * SR)
     positions = [(name, s) for name, x in sources for s in range(0, len(x) - n, hop)]
     layout = wm._layout(KEY)
@@ -473,7 +506,7 @@ def false_positives(budget_s: float, window_s: float = 10.0) -> dict:
     mu = float(np.mean(z) - 0.5772 * beta) if len(z) > 1 else float("nan")
     z_presence = mu - beta * np.log(-np.log1p(-wm.PRESENCE_P))  # where P(z >= .) = PRESENCE_P
     return {"windows": windows, "window s": window_s, "found": found, "payloads": payloads,
-            "by source": by_source, "tests per window": int(np.median(tests)) if tests else 0,
+            "by source": by_source, "hours of audio by source": hours, "tests per window": int(np.median(tests)) if tests else 0,
             "sync z max": round(float(z.max()), 2) if len(z) else None,
             "sync z mean": round(float(z.mean()), 2) if len(z) else None,
             "sync z p99": round(float(np.percentile(z, 99)), 2) if len(z) else None,

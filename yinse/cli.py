@@ -83,6 +83,19 @@ def _enrolled_voices() -> list:
     return Registry().list_voices()
 
 
+
+def _echo_written(record) -> None:
+    """The line every render prints, and a note where its watermark cannot be read back."""
+    from .provenance.watermark import MIN_DETECT_S
+
+    typer.echo(f"{record.path}  ({record.duration_s:.1f} s, {record.sr} Hz, payload {record.payload_hex})")
+    if record.duration_s < MIN_DETECT_S:
+        typer.echo(
+            f"note: the watermark is in the file, but audio under {MIN_DETECT_S:g} s is too short "
+            "to read it back; its C2PA signature, AIGC label and registry record still identify it",
+            err=True,
+        )
+
 @app.command()
 @_user_errors
 def sing(
@@ -111,7 +124,7 @@ def sing(
     bar, update = _progress("singing")
     with bar:
         record = sing_to_file(request, output, plot_path=plot, progress=update)
-    typer.echo(f"{record.path}  ({record.duration_s:.1f} s, {record.sr} Hz, payload {record.payload_hex})")
+    _echo_written(record)
     if plot:
         typer.echo(f"{plot}  (pitch plot)")
 
@@ -128,7 +141,7 @@ def speak(
     from .pipeline import SpeakRequest, speak_to_file
 
     record = speak_to_file(SpeakRequest(text, voice, explicit_label=explicit_label), output)
-    typer.echo(f"{record.path}  ({record.duration_s:.1f} s, {record.sr} Hz, payload {record.payload_hex})")
+    _echo_written(record)
 
 
 @app.command()
@@ -252,7 +265,7 @@ def convert(
     with bar:
         record = convert_to_file(ConvertRequest(str(source), to, shift, keep_breath, explicit_label),
                                  output, progress=update)  # fmt: skip
-    typer.echo(f"{record.path}  ({record.duration_s:.1f} s, {record.sr} Hz, payload {record.payload_hex})")
+    _echo_written(record)
 
 
 lyrics_app = typer.Typer(help="Lyrics tools.", no_args_is_help=True)

@@ -153,6 +153,24 @@ def test_short_clean_speech_carries_a_readable_mark(tmp_path, text):
     assert report["watermark"]["payload"] == report["record"]["payload"]
 
 
+def test_output_under_five_seconds_says_its_mark_cannot_be_read(tmp_path):
+    out = tmp_path / "hi.wav"
+    result = cli("speak", "Hi there.", "--voice", "joe", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "too short to read it back" in result.output  # said when it is written
+    report = verify(out)
+    assert report["watermark"]["found"] is False
+    assert report["watermark"]["reason"].startswith("too short")
+    assert "watermark (too short to read)" in report["missing"]
+    assert report["c2pa"]["state"] == "Trusted" and report["file_matches_record"]  # still ours
+    plain = cli("verify", out)
+    assert "watermark:  not readable (too short" in plain.stdout
+    # a long enough output says nothing of the kind
+    longer = cli("speak", "The quick brown fox jumps over the lazy dog, and then it runs back home "
+                 "again, happily.", "--voice", "joe", "-o", tmp_path / "long.wav")  # fmt: skip
+    assert longer.exit_code == 0 and "too short" not in longer.output
+
+
 def test_mark_then_mark_again_keeps_one_payload(tmp_path):
     rng = np.random.default_rng(0)
     t = np.arange(44100 * 8) / 44100

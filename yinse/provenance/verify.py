@@ -54,6 +54,8 @@ def verify_file(path: str | os.PathLike) -> dict:
         "confidence": round(float(found.confidence), 4),
         "offset_s": found.offset_s,
         "speed": found.speed,
+        #: the detector's reason: decoded, present but unreadable, none found, too short...
+        "reason": found.reason,
     }
 
     registry = Registry()
@@ -91,7 +93,7 @@ def _summarise(report: dict) -> tuple[str, list[str]]:
     mark, c2pa, labels = report["watermark"], report["c2pa"], report["labels"]
     missing = []
     if not mark["found"]:
-        missing.append("watermark")
+        missing.append("watermark (too short to read)" if _too_short(mark) else "watermark")
     if report["record"] is None:
         missing.append("registry record")
     if c2pa["state"] == "absent":
@@ -123,6 +125,16 @@ def _summarise(report: dict) -> tuple[str, list[str]]:
     return what, missing
 
 
+def _too_short(mark: dict) -> bool:
+    return str(mark.get("reason") or "").startswith("too short")
+
+
+def _watermark_line(mark: dict) -> str:
+    if mark["found"]:
+        return f"found, payload {mark['payload']}, confidence {mark['confidence']:.3f}"
+    return f"not readable ({mark['reason']})" if _too_short(mark) else "not found"
+
+
 def _consent_line(consent: dict) -> str:
     how = ("recorded by the owner (speaker and text verified)" if consent["kind"] == "recorded"
            else f"attested by {consent['attested_by']} (not verified by recording)")  # fmt: skip
@@ -136,8 +148,7 @@ def format_report(report: dict) -> str:
     lines = [
         f"file:       {report['file']}",
         f"verdict:    {report['summary']}",
-        f"watermark:  {'found' if m['found'] else 'not found'}"
-        + (f", payload {m['payload']}, confidence {m['confidence']:.3f}" if m["found"] else ""),
+        f"watermark:  {_watermark_line(m)}",
         f"record:     {report['record']['render_id'] if report['record'] else 'none'}"
         + (" (this exact file)" if report["file_matches_record"] else ""),
         f"c2pa:       {c['state']}" + (f", signer {c['signer']}" if c.get("signer") else ""),
