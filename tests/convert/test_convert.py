@@ -143,3 +143,26 @@ def test_unknown_target_key_and_output_are_refused(tmp_path, singing):
 def test_read_input_accepts_a_dry_singing_clip(singing):
     source = read_input(singing)
     assert source.duration_s > 3 and source.name == singing.name
+
+
+def test_pitch_is_not_tracked_at_sub_harmonics(shared_data):
+    """DIO reads weak frames of this woman's speech (typical pitch about 186 Hz) as 60-90 Hz;
+    played back they would buzz far under her melody.  The conversion's tracker keeps F0
+    within 1.3 octaves under the typical pitch and still finds her voiced frames."""
+    from yinse.convert.convert import BELOW_TYPICAL, F0_FLOOR_HZ, _pitch_track, track_pitch
+    from yinse.core.audio import resample
+
+    clip = read_input(shared_data / "speech" / "en" / "vctk_p225" / "p225_024.flac")
+    sr = 22050
+    x = resample(clip.audio.astype(np.float64), clip.sr, sr)
+    bounds = chunk_bounds(x, sr)
+    analysed, typical = track_pitch(x, bounds, sr)
+    f0 = np.concatenate([f for f, _ in analysed])
+    assert 160 < typical < 220
+    voiced = f0[f0 > 0]
+    assert len(voiced) > 0.3 * len(f0)  # her voice is still tracked
+    assert voiced.min() >= typical / BELOW_TYPICAL - 1.0
+    # what a single pass from the lowest floor gives on the same clip (so the check above
+    # is not empty): dozens of frames at sub-harmonics
+    single = np.concatenate([f for f, _ in _pitch_track(x, bounds, sr, F0_FLOOR_HZ)])
+    assert np.sum((single > 0) & (single < typical / BELOW_TYPICAL)) > 20

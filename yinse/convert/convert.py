@@ -35,6 +35,12 @@ Progress = Callable[[int, int], None]
 SILENCE_DB = 50.0
 #: Unvoiced frames within this much of the loudest can be breaths (``keep_breath``).
 BREATH_BELOW_DB = 20.0
+F0_FLOOR_HZ = 60.0
+#: DIO reads weak and creaky frames as a sub-harmonic (a woman's 200 Hz as 70 Hz), which
+#: the output then plays as a buzz far below the melody; a second pass keeps its F0 within
+#: 1.3 octaves under the voice's typical pitch (p225 → p226: V/UV agreement by pyin
+#: 0.814–0.882 → 0.870–0.894).
+BELOW_TYPICAL = 2.5
 
 
 @dataclass(frozen=True)
@@ -129,17 +135,12 @@ def convert(
     bounds = chunk_bounds(x_all, sr)
     # First pass: F0 of every chunk; the second pass needs the input speaker's cepstral
     # statistics over all chunks before any frame is matched.
-    analysed = []
-    for start, end in bounds:
-        x = np.ascontiguousarray(x_all[start:end])
-        f0, t = pyworld.dio(x, sr, f0_floor=60.0, f0_ceil=1000.0, frame_period=FRAME_S * 1000)
-        f0 = pyworld.stonemask(x, f0, t, sr)
-        analysed.append((f0, t))
+    analysed, typical_hz = track_pitch(x_all, bounds, sr)
     if key_shift == "auto":
         median_hz = speaking_pitch_hz(source.audio, source.sr)
         shift = auto_key(median_hz, target_pitch_hz or typical_pitch_hz(bank.target_f0))
     else:
-        median_hz = typical_pitch_hz(np.concatenate([f0 for f0, _ in analysed]))
+        median_hz = typical_hz
         shift = float(key_shift)
 
     matcher = FrameMatcher(bank)
@@ -161,6 +162,28 @@ def convert(
         if progress:
             progress(k + 1, len(bounds))
     return Conversion(out.astype(np.float32), sr, shift, median_hz)
+
+
+def track_pitch(x_all: np.ndarray, bounds, sr: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
+    """F0 and frame times of every chunk, and the voice's typical pitch: DIO once from
+    60 Hz, then again no lower than :data:`BELOW_TYPICAL` under the typical pitch."""
+    analysed = _pitch_track(x_all, bounds, sr, F0_FLOOR_HZ)
+    typical_hz = typical_pitch_hz(np.concatenate([f0 for f0, _ in analysed]))
+    if typical_hz / BELOW_TYPICAL > F0_FLOOR_HZ:
+        analysed = _pitch_track(x_all, bounds, sr, typical_hz / BELOW_TYPICAL)
+    return analysed, typical_hz
+
+
+def _pitch_track(x_all: np.ndarray, bounds, sr: int, floor_hz: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """DIO + StoneMask F0 and frame times of every chunk, no lower than ``floor_hz``."""
+    import pyworld
+
+    out = []
+    for start, end in bounds:
+        x = np.ascontiguousarray(x_all[start:end])
+        f0, t = pyworld.dio(x, sr, f0_floor=floor_hz, f0_ceil=1000.0, frame_period=FRAME_S * 1000)
+        out.append((pyworld.stonemask(x, f0, t, sr), t))
+    return out
 
 
 def _convert_chunk(x, f0, coded, matcher: FrameMatcher, stats, sr, shift, top_db, keep_breath):
