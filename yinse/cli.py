@@ -83,7 +83,6 @@ def _enrolled_voices() -> list:
     return Registry().list_voices()
 
 
-
 def _echo_written(record) -> None:
     """The line every render prints, and a note where its watermark cannot be read back."""
     from .provenance.watermark import MIN_DETECT_S
@@ -95,6 +94,7 @@ def _echo_written(record) -> None:
             "to read it back; its C2PA signature, AIGC label and registry record still identify it",
             err=True,
         )
+
 
 @app.command()
 @_user_errors
