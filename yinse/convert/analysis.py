@@ -102,11 +102,10 @@ class Accompaniment:
 
 
 def accompaniment_score(audio: np.ndarray, sr: int) -> Accompaniment:
-    import pyworld
+    from ..voices.timbre import dio_f0
 
     x = resample(np.asarray(audio, np.float64), sr, ANALYSIS_SR)
-    f0, t = pyworld.dio(x, ANALYSIS_SR, f0_floor=60.0, f0_ceil=1000.0, frame_period=10.0)
-    f0 = pyworld.stonemask(x, f0, t, ANALYSIS_SR)
+    f0, t = dio_f0(x, ANALYSIS_SR, ceil_hz=1000.0, frame_s=0.010)
     n_fft, hop = 2048, ANALYSIS_SR // 100
     pad = np.pad(x, (n_fft // 2, n_fft // 2))
     n = min(len(f0), (len(pad) - n_fft) // hop + 1)

@@ -27,6 +27,7 @@ from ..voices.timbre import (
     cepstral_stats,
     code_envelope,
     decode,
+    dio_f0,
 )
 from .analysis import Input, chunk_bounds
 
@@ -176,14 +177,7 @@ def track_pitch(x_all: np.ndarray, bounds, sr: int) -> tuple[list[tuple[np.ndarr
 
 def _pitch_track(x_all: np.ndarray, bounds, sr: int, floor_hz: float) -> list[tuple[np.ndarray, np.ndarray]]:
     """DIO + StoneMask F0 and frame times of every chunk, no lower than ``floor_hz``."""
-    import pyworld
-
-    out = []
-    for start, end in bounds:
-        x = np.ascontiguousarray(x_all[start:end])
-        f0, t = pyworld.dio(x, sr, f0_floor=floor_hz, f0_ceil=1000.0, frame_period=FRAME_S * 1000)
-        out.append((pyworld.stonemask(x, f0, t, sr), t))
-    return out
+    return [dio_f0(x_all[start:end], sr, floor_hz=floor_hz, ceil_hz=1000.0) for start, end in bounds]
 
 
 def _convert_chunk(x, f0, coded, matcher: FrameMatcher, stats, sr, shift, top_db, keep_breath):

@@ -28,6 +28,7 @@ from ..core.errors import VoiceError
 from ..core.score import Score, SyllableGroup
 from ..text import lyric_syllables
 from ..voices.base import SyllableTiming, Utterance, Voice
+from ..voices.timbre import dio_f0
 from .pitch import Expression, PitchNote, cents_to_hz, f0_curve_cents
 
 FRAME_S = 0.005
@@ -87,8 +88,7 @@ def analyse(
     import pyworld
 
     x = np.ascontiguousarray(audio, dtype=np.float64)
-    f0, t = pyworld.dio(x, sr, f0_floor=60.0, f0_ceil=800.0, frame_period=FRAME_S * 1000)
-    f0 = pyworld.stonemask(x, f0, t, sr)
+    f0, t = dio_f0(x, sr, frame_s=FRAME_S)
     voiced = f0 > 0
     refined = [_voiced_nucleus_start(tim, voiced) for tim in timings]
     if voiced.sum() >= 2:

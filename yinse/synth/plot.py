@@ -15,11 +15,9 @@ ROW_S = 12.0
 
 def rendered_f0(audio: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
     """F0 of the rendered audio as WORLD's DIO + StoneMask hear it (times, Hz; NaN unvoiced)."""
-    import pyworld
+    from ..voices.timbre import dio_f0
 
-    x = audio.astype(np.float64)
-    f0, t = pyworld.dio(x, sr, f0_floor=60.0, f0_ceil=1000.0, frame_period=10.0)
-    f0 = pyworld.stonemask(x, f0, t, sr)
+    f0, t = dio_f0(audio, sr, ceil_hz=1000.0, frame_s=0.010)
     return t, np.where(f0 > 0, f0, np.nan)
 
 

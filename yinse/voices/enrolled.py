@@ -18,7 +18,7 @@ import numpy as np
 
 from ..text import LyricSyllable
 from .base import Utterance, Voice, VoiceInfo
-from .timbre import FRAME_S, TimbreBank
+from .timbre import FRAME_S, TimbreBank, dio_f0
 
 
 class EnrolledVoice(Voice):
@@ -51,8 +51,7 @@ class EnrolledVoice(Voice):
         said = self.base.speak_utterance(text)
         audio, sr = said.audio, said.sr
         x = np.ascontiguousarray(audio, dtype=np.float64)
-        f0, t = pyworld.dio(x, sr, f0_floor=60.0, f0_ceil=800.0, frame_period=FRAME_S * 1000)
-        f0 = pyworld.stonemask(x, f0, t, sr)
+        f0, t = dio_f0(x, sr)
         sp = pyworld.cheaptrick(x, f0, t, sr)
         # The owner's aperiodicity replaces the base voice's, so D4C is not run on it.
         new_sp, new_ap = self.bank.convert(f0, sp, sr, phones=said.phones, speech_times_s=t)

@@ -62,14 +62,25 @@ class WorldFeatures:
     coded_ap: np.ndarray
 
 
+def dio_f0(
+    audio: np.ndarray, sr: int, *, floor_hz: float = 60.0, ceil_hz: float = 800.0, frame_s: float = FRAME_S
+) -> tuple[np.ndarray, np.ndarray]:
+    """WORLD's F0 (DIO refined by StoneMask; 0 where unvoiced) and its frame times: the one
+    place the project runs DIO, so every F0 it reads is read the same way."""
+    import pyworld
+
+    x = np.ascontiguousarray(audio, dtype=np.float64)
+    f0, t = pyworld.dio(x, sr, f0_floor=floor_hz, f0_ceil=ceil_hz, frame_period=frame_s * 1000)
+    return pyworld.stonemask(x, f0, t, sr), t
+
+
 def world_features(audio: np.ndarray, sr: int, *, aperiodicity: bool = True) -> WorldFeatures:
     """DIO + StoneMask, CheapTrick and D4C at 5 ms, coded to :data:`CODED_DIMS` cepstra.
     The base voice's side of a bank needs no aperiodicity (D4C is a third of the cost)."""
     import pyworld
 
     x = np.ascontiguousarray(audio, dtype=np.float64)
-    f0, t = pyworld.dio(x, sr, f0_floor=60.0, f0_ceil=800.0, frame_period=FRAME_S * 1000)
-    f0 = pyworld.stonemask(x, f0, t, sr)
+    f0, t = dio_f0(x, sr)
     sp = pyworld.cheaptrick(x, f0, t, sr)
     coded_ap = (
         pyworld.code_aperiodicity(pyworld.d4c(x, f0, t, sr), sr).astype(np.float32)
