@@ -19,11 +19,15 @@ There are no recordings of people reading our statement, so voices stand in for 
   ratio +3 dB), pink noise added at 20 dB SNR (against the mean power of the frames within
   30 dB of the loudest), and resampled to 16 kHz.
 
-For each language and reader, over ``--phrases`` random challenges (``new_phrase``, seeded):
+For each language and reader, over ``--phrases`` challenges of one voice drawn in turn as
+``start_consent`` draws them (``new_phrase``, seeded, no word of the ``FRESH_OVER`` before),
+each checked with the ``OLD_PHRASE_DECOYS`` phrases before it as the registry's old phrases:
 
 * (a) genuine: the reader says ``statement_with(lang, phrase_i)``, checked against ``phrase_i``;
 * (b) replay: the genuine recording of ``phrase_{i-1}`` (an old consent file submitted
-  again), checked against ``phrase_i``;
+  again), checked against ``phrase_i``; its phrase is among the old-phrase decoys.  The
+  report also scores the same replays with the random decoys only (``replay,
+  unregistered``: a recording whose challenge this registry never issued);
 * (c) challenge only: the reader says ``phrase_i`` alone; statement only: the reader says
   the statement with no phrase (checked against every ``phrase_i``);
 * (d) other sentence: the reader says a line of ``yinse/enroll/scripts/<lang>.txt``.
@@ -55,10 +59,10 @@ Variants of the phrase check (``--variants``), on the same recordings:
 * ``24 decoys``: 12 more decoy challenges beside the shipped 12;
 * ``true cut`` (espeak, clean): the phrase part cut where espeak's statement really ends
   (the length of espeak saying the statement alone) instead of the DTW-mapped boundary;
-* ``6-word challenge``: challenges of 6 words instead of 4 (genuine and replay, shipped
-  scoring with 12 six-word decoys);
+* ``4-word challenge``: the earlier design, challenges of 4 words with 12 random four-word
+  decoys and no old phrases (genuine and replay);
 * ``--per-word`` adds: each word's span (the base voice's pieces mapped through an
-  alignment of the phrase part) scored against the 49 other challenge words, the phrase
+  alignment of the phrase part) scored against every other challenge word, the phrase
   score being the smallest or the mean of the words' z-scores (slow: 200 more alignments).
 
 Finally the real check is timed once per language on a recording it has not seen: cold (as
@@ -91,7 +95,8 @@ THRESHOLDS = (1.0, 1.5, 2.0, 2.5, 3.0)
 MORE_THRESHOLDS = (3.5, 4.0, 5.0)
 SWEEP = tuple(float(t) for t in np.round(np.arange(0.0, 10.01, 0.25), 2))
 READERS = {"en": ("joe", "espeak-en"), "zh": ("baker", "espeak-zh")}
-CONDITIONS = ("genuine", "replay", "challenge only", "statement only", "other sentence")
+CONDITIONS = ("genuine", "replay", "replay, unregistered", "challenge only", "statement only",
+              "other sentence")  # fmt: skip
 NEGATIVE = CONDITIONS[1:]
 ROOM_SR = 16000
 SNR_DB = 20.0
@@ -100,7 +105,7 @@ DRR_DB = 3.0
 SPEED = 0.05
 EXTRA_DECOYS = 12
 WORD_PAD = 10  # frames (5 ms) either side of a mapped word span
-LONG_WORDS = 6
+OTHER_WORDS = 4  # the --variants comparison: the challenge length used before
 CENTROID_LINES = 3
 CHECKS_REAL = 3  # per reader and room: genuine, replay, statement only of trial 0..
 
@@ -297,7 +302,8 @@ class Checker:
         phrase: str,
         *,
         variants: bool,
-        words: int = 4,
+        words: int,
+        old_phrases: list[str] = (),
         per_word: bool = False,
         true_cut: int | None = None,
     ) -> dict:
@@ -317,15 +323,22 @@ class Checker:
         cut = int(boundary_s / 0.005)
         head, tail = rec_sp[: max(cut, 1)], rec_sp[max(cut - 20, 0) :]
         f_decoys = [self.features(p).coded_sp for p in decoys]
+        # as shipped: the voice's earlier phrases are decoys after the random ones
+        old = [p for p in dict.fromkeys(old_phrases) if p != phrase and p not in decoys]
+        f_old = [self.features(p).coded_sp for p in old[: c.OLD_PHRASE_DECOYS]]
         out = {"cut_s": cut * FRAME_S}
         if words == c.CHALLENGE_WORDS:
             f_sent = [self.features(s).coded_sp for s in sentences]
             out["statement"] = text_match(
                 head, rec_stats, f_prefix.coded_sp, f_sent, base_stats
             ).score
-        ch = text_match(tail, rec_stats, f_phrase.coded_sp, f_decoys, base_stats)
+        ch = text_match(tail, rec_stats, f_phrase.coded_sp, f_decoys + f_old, base_stats)
         out["phrase"] = ch.score
-        out["phrase_costs"] = [ch.cost, *ch.decoy_costs]
+        # the random decoys alone: what a recording the registry never saw scores
+        costs = [ch.cost, *ch.decoy_costs[: len(f_decoys)]]
+        random_only = np.array(costs[1:])
+        out["phrase, no old"] = float((random_only.mean() - ch.cost) / max(random_only.std(), 1e-6))
+        out["phrase_costs"] = costs
         if not variants:
             return out
         if words == c.CHALLENGE_WORDS:
@@ -397,12 +410,17 @@ def run_language(lang: str, opts: dict) -> dict:
     chk = Checker(lang)
     base_sr = chk.sr()
     rng = random.Random(f"{seed} {lang}")
-    phrases: list[str] = []
+    phrases: list[str] = []  # one voice's challenges in turn, as start_consent draws them
     while len(phrases) < n:
-        p = consent.new_phrase(lang, rng)
+        recent = phrases[::-1][: consent.FRESH_OVER]
+        avoid = {w for p in recent for w in consent.phrase_words(p)}
+        p = consent.new_phrase(lang, rng, avoid=avoid)
         if p not in phrases:
             phrases.append(p)
-    long_phrases = [joined(lang, rng.sample(consent.WORDS[lang], LONG_WORDS)) for _ in range(n)]
+    # what the registry holds when challenge i is checked: the ones before it, newest first
+    # (cyclically, so that trial 0's replay of the last phrase is a registered one too)
+    history = [[phrases[(i - k) % n] for k in range(1, consent.OLD_PHRASE_DECOYS + 1)] for i in range(n)]
+    short_phrases = [joined(lang, rng.sample(consent.WORDS[lang], OTHER_WORDS)) for _ in range(n)]
     lines = chk.lines
     centroid_lines = lines[-CENTROID_LINES:]
     other = rng.sample(lines[:-CENTROID_LINES], n)
@@ -436,8 +454,8 @@ def run_language(lang: str, opts: dict) -> dict:
             clips["statement only"] = [say(reader, consent.STATEMENTS[lang])] * n
             clips["other sentence"] = [say(reader, s) for s in other]
         if variants:
-            clips["genuine, 6 words"] = [
-                say(reader, consent.statement_with(lang, p)) for p in long_phrases
+            clips["genuine, 4 words"] = [
+                say(reader, consent.statement_with(lang, p)) for p in short_phrases
             ]
         true_cuts = [None] * n
         if variants and reader == other_name and room == "clean":  # espeak: where its phrase starts
@@ -447,51 +465,41 @@ def run_language(lang: str, opts: dict) -> dict:
             clips = {cond: [in_a_room(a, sr, np.random.default_rng([seed, i, k]), 1 + SPEED if i % 2 else 1 - SPEED)
                             for i, (a, sr) in enumerate(cs)]
                      for k, (cond, cs) in enumerate(clips.items())}  # fmt: skip
+        words = consent.CHALLENGE_WORDS
         trials = []
         for i in range(n):
             trials += [
-                ("genuine", clips["genuine"][i], phrases[i], 4, true_cuts[i]),
-                ("replay", clips["genuine"][i - 1], phrases[i], 4, true_cuts[i - 1]),
+                ("genuine", clips["genuine"][i], phrases[i], words, true_cuts[i], history[i]),
+                ("replay", clips["genuine"][i - 1], phrases[i], words, true_cuts[i - 1], history[i]),
             ]
             if all_conditions:
                 trials += [
-                    ("challenge only", clips["challenge only"][i], phrases[i], 4, None),
-                    ("statement only", clips["statement only"][i], phrases[i], 4, None),
-                    ("other sentence", clips["other sentence"][i], phrases[i], 4, None),
+                    ("challenge only", clips["challenge only"][i], phrases[i], words, None, history[i]),
+                    ("statement only", clips["statement only"][i], phrases[i], words, None, history[i]),
+                    ("other sentence", clips["other sentence"][i], phrases[i], words, None, history[i]),
                 ]
-            if variants:
+            if variants:  # the earlier design: 4 words, random decoys only
                 trials += [
-                    (
-                        "genuine, 6 words",
-                        clips["genuine, 6 words"][i],
-                        long_phrases[i],
-                        LONG_WORDS,
-                        None,
-                    ),
-                    (
-                        "replay, 6 words",
-                        clips["genuine, 6 words"][i - 1],
-                        long_phrases[i],
-                        LONG_WORDS,
-                        None,
-                    ),
+                    ("genuine, 4 words", clips["genuine, 4 words"][i], short_phrases[i], OTHER_WORDS, None, []),
+                    ("replay, 4 words", clips["genuine, 4 words"][i - 1], short_phrases[i], OTHER_WORDS, None, []),
                 ]
         log(f"{reader} {room}: {len(trials)} checks")
         real_done: set[str] = set()
-        for cond, (audio, sr), phrase, words, true_cut in trials:
+        for cond, (audio, sr), phrase, words, true_cut, old in trials:
             t0 = time.perf_counter()
             # as the shipped check: resampled to the base voice's rate, float32
             rec = consent.world_features(resample(audio, sr, base_sr).astype(np.float32), base_sr)
-            s = chk.score(rec.coded_sp, phrase, variants=variants, words=words,
-                          per_word=opts["per_word"] and words == 4 and cond in ("genuine", "replay"),
+            s = chk.score(rec.coded_sp, phrase, variants=variants, words=words, old_phrases=old,
+                          per_word=opts["per_word"] and words == consent.CHALLENGE_WORDS
+                          and cond in ("genuine", "replay"),
                           true_cut=true_cut if cond in ("genuine", "replay") else None)  # fmt: skip
             s["speaker"] = speaker.verify_speaker(audio, sr=sr, enrolled_centroid=cen).score
-            if words == 4:
+            if words == consent.CHALLENGE_WORDS:
                 t_checks += time.perf_counter() - t0
                 n_checks += 1
             if cond in ("genuine", "replay", "statement only") and cond not in real_done:
                 real = consent.check_consent_recording(
-                    audio, sr, language=lang, phrase=phrase, centroid=cen
+                    audio, sr, language=lang, phrase=phrase, centroid=cen, old_phrases=old
                 )
                 fidelity += [abs(real.statement_score - s["statement"]), abs(real.phrase_score - s["phrase"]),
                              abs(real.speaker_score - s["speaker"])]  # fmt: skip
@@ -507,11 +515,13 @@ def run_language(lang: str, opts: dict) -> dict:
     cen = centroid([say(other_name, s) for s in centroid_lines])
     audio = (audio * 0.999).astype(np.float32)
     t0 = time.perf_counter()
-    consent.check_consent_recording(audio, sr, language=lang, phrase=phrases[0], centroid=cen)
+    consent.check_consent_recording(audio, sr, language=lang, phrase=phrases[0], centroid=cen,
+                                    old_phrases=history[0])
     warm_s = time.perf_counter() - t0
     remove_caches(lang)
     t0 = time.perf_counter()
-    consent.check_consent_recording(audio, sr, language=lang, phrase=phrases[0], centroid=cen)
+    consent.check_consent_recording(audio, sr, language=lang, phrase=phrases[0], centroid=cen,
+                                    old_phrases=history[0])
     cold_s = time.perf_counter() - t0
     log("timed")
     return {
@@ -617,7 +627,7 @@ def main() -> None:
     parser.add_argument(
         "--variants",
         action="store_true",
-        help="also the variants of the phrase check (24 decoys, true cut, 6-word challenges)",
+        help="also the variants of the phrase check (24 decoys, true cut, 4-word challenges)",
     )
     parser.add_argument(
         "--per-word", action="store_true", help="with --variants, also the per-word variant (slow)"
@@ -651,6 +661,10 @@ def report(results: dict, args, wall: float) -> dict:
     from yinse.enroll.consent import TEXT_THRESHOLD
 
     records = [r for res in results.values() for r in res["records"]]
+    # The same replays scored as if the registry did not hold their phrase (a recording
+    # made for another installation, say): the random decoys only.
+    records += [dict(r, condition="replay, unregistered", phrase=r["phrase, no old"])
+                for r in records if r["condition"] == "replay"]  # fmt: skip
     ts = THRESHOLDS + MORE_THRESHOLDS
     tcols = [f"{t:g}" for t in ts]
     summary: dict = {}
@@ -703,7 +717,7 @@ def report(results: dict, args, wall: float) -> dict:
              ("all but espeak-zh", dict(reader=("joe", "baker", "espeak-en"))),
              ("all", {})]  # fmt: skip
     for label, sel in pools:
-        for cond in ("genuine", "replay", NEGATIVE[1:]):
+        for cond in ("genuine", "replay", "replay, unregistered", NEGATIVE[2:]):
             rs = _pick(records, condition=cond, **sel)
             if rs:
                 g = cond == "genuine"
@@ -757,7 +771,7 @@ def report(results: dict, args, wall: float) -> dict:
             ("shipped (12 decoys)", "phrase", "genuine", "replay"),
             ("24 decoys", "24 decoys", "genuine", "replay"),
             ("true cut (espeak clean only)", "true cut", "genuine", "replay"),
-            ("shipped scoring, 6-word challenge", "phrase", "genuine, 6 words", "replay, 6 words"),
+            ("4-word challenge, no old decoys (before)", "phrase", "genuine, 4 words", "replay, 4 words"),
         ]
         if args.per_word:
             keys += [

@@ -25,7 +25,7 @@ from yinse.core.errors import ConsentError
 from yinse.enroll import consent as consent_module
 from yinse.enroll.consent import (
     ConsentCheck,
-    new_phrase,
+    phrase_words,
     record_consent,
     start_consent,
     statement_with,
@@ -100,17 +100,40 @@ def test_someone_else_reading_the_statement_is_refused_for_the_speaker(voice, tm
 
 
 def test_an_old_consent_recording_is_refused_for_the_text(voice, tmp_path):
+    old = start_consent(voice)
+    # The owner's own voice reading an earlier challenge: an old consent recording played
+    # again for the next challenge.  Its phrase is among the decoys, so it cannot pass.
+    replay = reading(tmp_path, "joe", old.statement)
     challenge = start_consent(voice)
-    old_phrase = new_phrase("en")
-    while old_phrase == challenge.phrase:
-        old_phrase = new_phrase("en")
-    # The owner's own voice, the statement, but another challenge's phrase: an old
-    # consent recording played again.
-    replay = reading(tmp_path, "joe", statement_with("en", old_phrase))
     with pytest.raises(ConsentError, match="does not say this challenge phrase") as refused:
         record_consent(voice, audio_path=replay, challenge_id=challenge.id)
     assert challenge.phrase in str(refused.value)  # it says what to read instead
     assert_no_consent()
+
+
+def test_a_new_challenge_shares_no_word_with_the_recent_ones(voice):
+    issued = [start_consent(voice) for _ in range(consent_module.CHALLENGES_PER_DAY)]
+    words = [set(phrase_words(c.phrase)) for c in issued]
+    assert all(len(w) == consent_module.CHALLENGE_WORDS for w in words)
+    for i, later in enumerate(words):
+        for earlier in words[:i]:
+            assert not later & earlier  # nothing an old recording says is asked again
+
+
+def test_a_voice_gets_a_limited_number_of_challenges_a_day(voice):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    yesterday = now - timedelta(hours=25)
+    for _ in range(consent_module.CHALLENGES_PER_DAY):
+        start_consent(voice, now=yesterday)  # yesterday's do not count today
+    for _ in range(consent_module.CHALLENGES_PER_DAY):
+        start_consent(voice, now=now)
+    # One more today would be one more try for an old recording: refused with a time.
+    with pytest.raises(ConsentError, match=r"10 consent challenges .* last 24 hours.*try again after"):
+        start_consent(voice, now=now + timedelta(minutes=5))
+    assert len(Registry().challenges_for(voice)) == 2 * consent_module.CHALLENGES_PER_DAY
+    start_consent(voice, now=now + timedelta(days=1, minutes=1))  # a day later it works
 
 
 def test_a_used_challenge_cannot_be_used_again(voice, recording_passes):

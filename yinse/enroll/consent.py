@@ -9,8 +9,13 @@ a challenge phrase drawn at random when the consent is started.  The recording m
 * saying this statement with this challenge: the recording is aligned with the base voice
   saying it; the part that falls on the statement must align better with the statement
   than with other sentences, and the part that falls on the challenge better with the
-  challenge than with other challenges (:func:`yinse.enroll.align.text_match`).  A
-  recording of an old consent carries an old challenge and fails the second test.
+  challenge than with other challenges (:func:`yinse.enroll.align.text_match`).
+
+A recording of an old consent, played again, says an old challenge.  The voice's earlier
+phrases are among the decoys, so it is scored against the very text it says; a new
+challenge shares no word with the voice's recent ones; and a voice gets a limited number
+of challenges a day, so an old recording cannot be tried until some challenge happens to
+sound like it.
 
 An operator may instead attest a consent (a signed licence with a voice talent, say): it is
 stored as such, with lower trust, and every report shows it.
@@ -24,6 +29,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,26 +47,51 @@ STATEMENTS = {
     "synthetic version of my voice, and that I can withdraw this consent at any time. "
     "My verification phrase is:",
 }
-#: Challenge words: common, concrete, easy to read, distinct in sound.
+#: Challenge words: common, concrete, easy to read, distinct in sound.  A few hundred, so
+#: that a voice's new challenge can share no word with its recent ones.
 WORDS = {
     "zh": "苹果 月亮 火车 森林 眼镜 钢琴 书包 雨伞 飞机 蝴蝶 面包 熊猫 灯笼 沙发 窗户 "
     "铅笔 老虎 手表 草莓 邮票 星星 报纸 冰箱 桥梁 海鸥 轮船 茶杯 葡萄 帽子 楼梯 "
     "牛奶 风筝 花园 电梯 镜子 橘子 枕头 钥匙 筷子 气球 西瓜 袜子 狮子 贝壳 骆驼 "
-    "蜡烛 信封 梳子 鸽子 剪刀".split(),
+    "蜡烛 信封 梳子 鸽子 剪刀 太阳 白云 大海 沙滩 石头 树叶 花朵 小鸟 金鱼 兔子 "
+    "老鼠 松鼠 孔雀 企鹅 大象 斑马 海豚 乌龟 青蛙 蜜蜂 蚂蚁 蜻蜓 燕子 鹦鹉 土豆 "
+    "番茄 黄瓜 南瓜 白菜 萝卜 玉米 香蕉 菠萝 柠檬 芒果 樱桃 米饭 面条 鸡蛋 蛋糕 "
+    "饼干 糖果 咖啡 果汁 书桌 椅子 台灯 电视 电脑 手机 相机 雨衣 毛巾 牙刷 肥皂 "
+    "水壶 花瓶 地图 课本 橡皮 书架 日历 门铃 篮球 足球 积木 口琴 吉他 帐篷 火箭 "
+    "汽车 地铁 马车 小船 码头 灯塔 山谷 瀑布 河流 湖泊 草原 沙漠 冰山 雪人 彩虹 "
+    "闪电 月饼 围巾 手套 衬衫 纽扣 口袋 钱包 戒指 项链 饭碗 台阶 公鸡 山羊 鲸鱼 "
+    "螃蟹 海星 珍珠 宝石 金币 风车 蜗牛".split(),
     "en": "apple river garden window orange pencil tiger silver candle basket dolphin "
     "ladder rocket violin jacket pepper blanket camera lemon castle mirror saddle "
     "tomato wallet anchor bottle carpet feather hammer island kettle lantern marble "
     "needle parrot rabbit salmon tunnel velvet walnut yellow zebra bicycle butter "
-    "forest helmet kitten magnet pillow puzzle".split(),
+    "forest helmet kitten magnet pillow puzzle acorn airplane almond arrow avocado "
+    "badge balloon banana barrel beacon bucket button cabbage cactus camel canoe carrot "
+    "cherry chimney coconut compass cookie copper cotton cricket crystal cushion daisy "
+    "desert diamond donkey dragon eagle engine falcon fountain giraffe glacier guitar "
+    "harbor hedgehog honey igloo jelly jigsaw kayak koala ladle lettuce lobster locket "
+    "mango meadow melon monkey muffin mushroom napkin noodle ocean octopus olive onion "
+    "paddle panda peacock peanut pebble penguin piano pickle pirate planet pocket "
+    "potato pumpkin quilt radish raisin robin saucer scarf shovel spider sponge "
+    "squirrel statue sugar sunset teapot thimble thunder tulip turtle umbrella valley "
+    "wagon whistle wizard yogurt".split(),
 }
-CHALLENGE_WORDS = 4
+#: Six words, not four: the genuine phrase scores rise while a replay's stay put
+#: (docs/BENCHMARKS.md, consent text check); reading them costs the owner about a second.
+CHALLENGE_WORDS = 6
 DECOY_CHALLENGES = 12
 DECOY_SENTENCES = 6
-#: Both text checks must place the right text this many spreads below the others.
-#: benchmarks/bench_consent.py (docs/BENCHMARKS.md, synthetic readers, 20 challenges each):
-#: at 2.5 an old recording passes 2.5 % of attempts (5.0 % at 2.0), other wrong recordings
-#: 0.4 %; genuine base-voice readings are never refused clean, 17.5 % in a simulated room.
-TEXT_THRESHOLD = 2.5
+#: The voice's own earlier phrases (newest first) are decoys too, so a consent recording
+#: played again is scored against the very text it says.
+OLD_PHRASE_DECOYS = 8
+#: A new challenge shares no word with this many of the voice's latest ones.
+FRESH_OVER = 20
+#: Recorded consent attempts per voice per day: each challenge is one try, and an old
+#: recording that may pass a strange challenge by chance must not get unlimited tries.
+CHALLENGES_PER_DAY = 10
+#: Both text checks must place the right text this many spreads below the others
+#: (calibrated by benchmarks/bench_consent.py, docs/BENCHMARKS.md).
+TEXT_THRESHOLD = 3.0
 
 
 def _enrolled(registry, voice_name: str):
@@ -70,26 +101,49 @@ def _enrolled(registry, voice_name: str):
     return voice
 
 
-def new_phrase(language: str, rng: random.Random | None = None) -> str:
+def new_phrase(language: str, rng: random.Random | None = None, avoid=frozenset()) -> str:
+    """CHALLENGE_WORDS random words, none of them in ``avoid`` while enough others remain."""
     rng = rng or random.SystemRandom()
-    words = rng.sample(WORDS[language], CHALLENGE_WORDS)
+    pool = [w for w in WORDS[language] if w not in avoid]
+    words = rng.sample(pool if len(pool) >= CHALLENGE_WORDS else WORDS[language], CHALLENGE_WORDS)
     return "，".join(words) + "。" if language == "zh" else ", ".join(words) + "."
+
+
+def phrase_words(phrase: str) -> list[str]:
+    return [w.strip() for w in phrase.rstrip("。.").replace("，", ",").split(",") if w.strip()]
 
 
 def statement_with(language: str, phrase: str) -> str:
     return f"{STATEMENTS[language]}{'' if language == 'zh' else ' '}{phrase}"
 
 
-def start_consent(voice_name: str, *, registry=None):
-    """Issue a fresh challenge for the voice; returns the registry's Challenge."""
+def start_consent(voice_name: str, *, registry=None, now: datetime | None = None):
+    """Issue a fresh challenge for the voice; returns the registry's Challenge.
+
+    Refused once the voice has had CHALLENGES_PER_DAY challenges in the last 24 hours; the
+    phrase takes no word of the voice's FRESH_OVER latest challenges."""
+    from datetime import UTC, timedelta
+
     from ..registry import Registry
 
     registry = registry or Registry()
     voice = _enrolled(registry, voice_name)
-    phrase = new_phrase(voice.language)
+    now = now or datetime.now(UTC)
+    earlier = registry.challenges_for(voice_name)
+    today = [c for c in earlier if c.created_at > now - timedelta(days=1)]
+    if len(today) >= CHALLENGES_PER_DAY:
+        again = min(c.created_at for c in today) + timedelta(days=1)
+        raise ConsentError(
+            f"{len(today)} consent challenges were issued for '{voice_name}' in the last 24 "
+            f"hours, the most allowed; try again after {again:%Y-%m-%d %H:%M} UTC, or have an "
+            "operator attest the consent (--attested-by)"
+        )
+    avoid = {w for c in earlier[:FRESH_OVER] for w in phrase_words(c.phrase)}
+    phrase = new_phrase(voice.language, avoid=avoid)
     return registry.issue_challenge(
-        voice_name=voice_name, statement=statement_with(voice.language, phrase), phrase=phrase
-    )
+        voice_name=voice_name, statement=statement_with(voice.language, phrase), phrase=phrase,
+        now=now,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -114,9 +168,18 @@ class ConsentCheck:
 
 
 def check_consent_recording(
-    audio: np.ndarray, sr: int, *, language: str, phrase: str, centroid: np.ndarray
+    audio: np.ndarray,
+    sr: int,
+    *,
+    language: str,
+    phrase: str,
+    centroid: np.ndarray,
+    old_phrases: Sequence[str] = (),
 ) -> ConsentCheck:
-    """Both checks on one recording, without touching the registry (calibration uses this)."""
+    """Both checks on one recording, without touching the registry (calibration uses this).
+
+    ``old_phrases``: the voice's earlier challenge phrases, scored as decoys beside the
+    random ones (the first OLD_PHRASE_DECOYS that differ from ``phrase``)."""
     from ..registry.speaker import SAME_SPEAKER_THRESHOLD, verify_speaker
     from ..voices import get_voice
 
@@ -130,6 +193,8 @@ def check_consent_recording(
         candidate = new_phrase(language, rng)
         if candidate != phrase:
             decoy_phrases.add(candidate)
+    old = [p for p in dict.fromkeys(old_phrases) if p != phrase and p not in decoy_phrases]
+    decoys = sorted(decoy_phrases) + old[:OLD_PHRASE_DECOYS]
     from .script import script_lines
 
     lines = [line.text for line in script_lines(language)]
@@ -141,7 +206,7 @@ def check_consent_recording(
 
     rec = envelope(resample(audio, sr, base_sr).astype(np.float32))
     f_prefix, f_phrase = envelope(prefix), envelope(said_phrase)
-    f_decoy_phrases = [envelope(base.speak(p)[0]) for p in sorted(decoy_phrases)]
+    f_decoy_phrases = [envelope(base.speak(p)[0]) for p in decoys]
     f_sentences = [envelope(base.speak(s)[0]) for s in sentences]
     base_stats = cepstral_stats([f_prefix.coded_sp, f_phrase.coded_sp])
     rec_stats = cepstral_stats([rec.coded_sp])
@@ -230,9 +295,10 @@ def record_consent(
     if not path.is_file():
         raise InputError(f"'{path}' is not a file; give the consent recording")
     audio, sr = decode_audio(path)
+    old_phrases = [c.phrase for c in registry.challenges_for(voice_name) if c.id != challenge.id]
     check = check_consent_recording(
         audio, sr, language=voice.language, phrase=challenge.phrase,
-        centroid=np.asarray(voice.embedding, np.float32),
+        centroid=np.asarray(voice.embedding, np.float32), old_phrases=old_phrases,
     )  # fmt: skip
     if not check.speaker_ok:
         raise ConsentError(

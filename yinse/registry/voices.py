@@ -506,6 +506,21 @@ class VoicesMixin:
             row = self._challenge_row(conn, challenge_id)
         return _challenge(row) if row is not None else None
 
+    def challenges_for(self, voice_name: str) -> list[Challenge]:
+        """Every challenge issued for the voice (the active one), newest first: the consent
+        check reads old phrases as decoys, and new challenges avoid their words."""
+        with self.engine.connect() as conn:
+            voice = self._voice_row(conn, voice_name)
+            if voice is None:
+                return []
+            rows = conn.execute(
+                select(consent_challenges, voices.c.name.label("voice_name"))
+                .join(voices, voices.c.id == consent_challenges.c.voice_id)
+                .where(consent_challenges.c.voice_id == voice["id"])
+                .order_by(consent_challenges.c.created_at.desc())
+            ).mappings().all()  # fmt: skip
+        return [_challenge(row) for row in rows]
+
     def use_challenge(
         self, challenge_id: str, *, voice_name: str | None = None, now: datetime | None = None
     ) -> Challenge:
