@@ -15,11 +15,15 @@ recordings are joe saying held-out script lines.
   the input clip itself.
 * speed: conversion time / input duration (target RTF ≤ 0.2), consent gate and output stage
   included.
+* lyrics (``--lyrics``): every input whose words are known (the speech clips' transcripts,
+  the M4Singer clips' ``N.txt``) converted a second time with them, so that each phone is
+  played by a unit of the target (``yinse convert --lyrics``); the report sets each beside
+  the same clip without lyrics.
 * accompaniment: the dry recordings of ../shared/data (singing and speech) against the same
   recordings with a band rendered by Yinse mixed in at −12, −6 and 0 dB (band loudness
   against the voice): share of each refused.
 
-    python -m benchmarks.bench_convert [--json out.json]
+    python -m benchmarks.bench_convert [--json out.json] [--lyrics] [--skip-accompaniment]
 """
 
 from __future__ import annotations
@@ -99,22 +103,24 @@ def joe_centroid() -> np.ndarray:
     return centroid([joe.speak(line.text) for line in lines])
 
 
-def convert_one(path: Path, target: str, key: str | float, out_dir: Path) -> tuple[dict, np.ndarray, int]:
+def convert_one(
+    path: Path, target: str, key: str | float, out_dir: Path, lyrics: str | None = None
+) -> tuple[dict, np.ndarray, int]:
     import soundfile as sf
 
     from yinse.pipeline import ConvertRequest, convert_to_file
 
     voice = target.replace("_", "-") if target != "joe" else "joe"
-    out = out_dir / f"{path.stem}-to-{voice}.wav"
+    out = out_dir / f"{path.stem}-to-{voice}{'-lyrics' if lyrics else ''}.wav"
     start = time.perf_counter()
-    record = convert_to_file(ConvertRequest(str(path), voice, key), out)
+    record = convert_to_file(ConvertRequest(str(path), voice, key, lyrics=lyrics), out)
     seconds = time.perf_counter() - start
     audio, sr = sf.read(out, dtype="float32")
     info = sf.info(path)
     return {"seconds": seconds, "rtf": seconds / info.duration, "record": record}, audio, sr
 
 
-def run_conversions(real: dict[str, np.ndarray]) -> list[dict]:
+def run_conversions(real: dict[str, np.ndarray], with_lyrics: bool = False) -> list[dict]:
     import soundfile as sf
 
     from yinse.registry.speaker import centroid, embed, similarity
@@ -126,24 +132,36 @@ def run_conversions(real: dict[str, np.ndarray]) -> list[dict]:
         language, sub, _, n_held = SPEAKERS[source]
         folder = DATA / sub
         for r in rows_of(folder, language)[-n_held:][:3]:
-            jobs.append((folder / r[0], source, target, "auto", "speech"))
+            jobs.append((folder / r[0], source, target, "auto", "speech", r[1], False))
     for rel, target in SINGING:
-        jobs.append((DATA / rel, None, target, "auto", "singing"))
-    for path, source, target, key, kind in jobs:
+        words = (DATA / rel).with_suffix(".txt")
+        jobs.append((DATA / rel, None, target, "auto", "singing",
+                     words.read_text("utf-8").strip() if words.is_file() else None, False))  # fmt: skip
+    if with_lyrics:  # lyrics are said by the target's base voice: same-language pairs only
+        jobs += [(*job[:6], True) for job in jobs if job[5] and _language(job[1], job[0]) == _language(job[2])]
+    for path, source, target, key, kind, words, guided in jobs:
         x, sr_in = sf.read(path, dtype="float32")
         x = x.mean(1) if x.ndim == 2 else x
-        info, y, sr_out = convert_one(path, target, key, out_dir)
+        info, y, sr_out = convert_one(path, target, key, out_dir, words if guided else None)
         shift = _shift_of(info["record"])
         cents, vuv = melody_kept(x, sr_in, y, sr_out, shift)
         e = embed(y, sr=sr_out)
         source_c = real[source] if source else centroid([(x, sr_in)])
         rows.append({
-            "kind": kind, "input": path.name, "source": source or path.parent.name, "target": target,
+            "kind": kind, "lyrics": guided, "input": path.name, "source": source or path.parent.name, "target": target,
             "key": shift, "cents": cents, "vuv": vuv, "to_target": similarity(e, real[target]),
             "to_source": similarity(e, source_c), "rtf": info["rtf"],
         })  # fmt: skip
         print(rows[-1], flush=True)
     return rows
+
+
+def _language(speaker: str | None, path: Path | None = None) -> str:
+    if speaker in SPEAKERS:
+        return SPEAKERS[speaker][0]
+    if speaker == "joe":
+        return "en"
+    return "zh" if path is not None and "/zh" in str(path) else "en"
 
 
 def _shift_of(record) -> float:
@@ -186,25 +204,50 @@ def accompaniment() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--lyrics", action="store_true", help="also convert the inputs with known words with them")
+    parser.add_argument("--skip-accompaniment", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         os.environ["YINSE_HOME"] = home
         real = enroll_targets()
         real["joe"] = joe_centroid()
-        rows = run_conversions(real)
-        acc = accompaniment()
+        rows = run_conversions(real, args.lyrics)
+        acc = None if args.skip_accompaniment else accompaniment()
         print("accompaniment check:", acc, flush=True)
     print(f"\n## Voice conversion — {machine()}\n")
-    print(table(rows, ["kind", "input", "source", "target", "key", "cents", "vuv", "to_target", "to_source", "rtf"],
+    plain = [r for r in rows if not r["lyrics"]]
+    print(table(plain, ["kind", "input", "source", "target", "key", "cents", "vuv", "to_target", "to_source", "rtf"],
                 {"cents": ".1f", "vuv": ".2f", "to_target": ".3f", "to_source": ".3f", "rtf": ".3f",
                  "key": "+.0f"}))  # fmt: skip
     for kind in ("speech", "singing"):
-        part = [r for r in rows if r["kind"] == kind]
+        part = [r for r in plain if r["kind"] == kind]
         print(f"\n{kind}: median cents {np.median([r['cents'] for r in part]):.1f}, "
               f"V/UV {np.median([r['vuv'] for r in part]):.2f}, to target "
               f"{np.median([r['to_target'] for r in part]):.3f}, margin "
               f"{np.median([r['to_target'] - r['to_source'] for r in part]):+.3f}, "
               f"RTF {np.median([r['rtf'] for r in part]):.3f}")  # fmt: skip
+    guided = [r for r in rows if r["lyrics"]]
+    if guided:
+        pairs = []
+        for g in guided:
+            p = next(r for r in plain if (r["input"], r["target"]) == (g["input"], g["target"]))
+            pairs.append({"kind": g["kind"], "input": g["input"], "source → target": f"{g['source']} → {g['target']}",
+                          "to target": f"{p['to_target']:.3f} → {g['to_target']:.3f}",
+                          "to source": f"{p['to_source']:.3f} → {g['to_source']:.3f}",
+                          "margin": f"{p['to_target'] - p['to_source']:+.3f} → {g['to_target'] - g['to_source']:+.3f}",
+                          "V/UV": f"{p['vuv']:.2f} → {g['vuv']:.2f}", "cents": f"{p['cents']:.0f} → {g['cents']:.0f}",
+                          "RTF": f"{p['rtf']:.2f} → {g['rtf']:.2f}"})  # fmt: skip
+        print("\nWithout → with --lyrics:\n")
+        print(table(pairs, list(pairs[0])))
+        for kind in ("speech", "singing"):
+            gs = [(g, next(r for r in plain if (r["input"], r["target"]) == (g["input"], g["target"])))
+                  for g in guided if g["kind"] == kind]  # fmt: skip
+            if gs:
+                print(f"{kind} ({len(gs)}): median to target {np.median([p['to_target'] for _, p in gs]):.3f} → "
+                      f"{np.median([g['to_target'] for g, _ in gs]):.3f}, margin "
+                      f"{np.median([p['to_target'] - p['to_source'] for _, p in gs]):+.3f} → "
+                      f"{np.median([g['to_target'] - g['to_source'] for g, _ in gs]):+.3f}, V/UV "
+                      f"{np.median([p['vuv'] for _, p in gs]):.2f} → {np.median([g['vuv'] for g, _ in gs]):.2f}")  # fmt: skip
     print("\naccompaniment check:", acc)
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "accompaniment": acc}, indent=2, default=str))

@@ -249,21 +249,21 @@ def convert(
     output: Path = typer.Option(..., "--output", "-o", help="output audio (.wav, .flac, .ogg, .mp3)"),
     key: str = typer.Option("0", "--key", help="semitones, e.g. +3, or 'auto' (octaves into the target's range)"),
     keep_breath: bool = typer.Option(False, "--keep-breath", help="keep the singer's own breaths"),
-    lyrics: Path | None = typer.Option(None, "--lyrics", help="not used yet: conversion follows the audio itself"),
+    lyrics: Path | None = typer.Option(None, "--lyrics", help="the words it says or sings (UTF-8 text, up to 2 min of audio): the target's own phones play them"),
     explicit_label: bool = typer.Option(False, "--explicit-label", help="add the audible AI notice at start and end"),
 ) -> None:
     """Sing or say a recording again in another (consented) voice, keeping melody and timing."""
+    from .formats import read_lyrics_file
     from .pipeline import ConvertRequest, convert_to_file
 
-    if lyrics is not None:
-        typer.echo("note: --lyrics is accepted but not used; the conversion follows the recording", err=True)
+    words = read_lyrics_file(lyrics) if lyrics is not None else None
     try:
         shift: float | str = "auto" if key.strip().lower() == "auto" else float(key)
     except ValueError:
         raise _usage(f"--key '{key}' is not a number of semitones or 'auto'") from None
     bar, update = _progress("converting", "parts")
     with bar:
-        record = convert_to_file(ConvertRequest(str(source), to, shift, keep_breath, explicit_label),
+        record = convert_to_file(ConvertRequest(str(source), to, shift, keep_breath, explicit_label, words),
                                  output, progress=update)  # fmt: skip
     _echo_written(record)
 

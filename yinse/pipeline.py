@@ -261,11 +261,15 @@ class ConvertRequest:
     key_shift: float | str = 0.0
     keep_breath: bool = False
     explicit_label: bool = False
+    #: The words the input says or sings: each phone is then played by the target's own
+    #: recording of that phone (:mod:`yinse.convert.lyrics`).
+    lyrics: str | None = None
 
     def render_id(self, source_sha256: str) -> str:
         return _hash({"kind": "convert", "source_sha256": source_sha256, "target": self.target,
                       "key_shift": self.key_shift, "keep_breath": self.keep_breath,
-                      "explicit_label": self.explicit_label, "engine": __version__})  # fmt: skip
+                      "explicit_label": self.explicit_label, "lyrics": self.lyrics,
+                      "engine": __version__})  # fmt: skip
 
 
 def convert_to_file(
@@ -286,14 +290,14 @@ def convert_to_file(
     permit = open_voice(request.target, "convert")
     bank, pitch_hz = target_for(permit.voice)
     converted = convert(source, bank, key_shift=request.key_shift, keep_breath=request.keep_breath,
-                        progress=progress, target_pitch_hz=pitch_hz)  # fmt: skip
+                        progress=progress, target_pitch_hz=pitch_hz, lyrics=request.lyrics)  # fmt: skip
     audio, sr = finalize_audio(converted.audio, converted.sr)
     source_sha = hashlib.sha256(Path(request.source_path).read_bytes()).hexdigest()
     render_id = permit.render_id(request.render_id(source_sha))
     provenance = Provenance(
         render_id, "convert", voice=request.target, consent_id=permit.consent_id,
         settings={"source": source.name, "source_sha256": source_sha, "key_shift": converted.key_shift,
-                  "keep_breath": request.keep_breath},
+                  "keep_breath": request.keep_breath, "lyrics_guided": request.lyrics is not None},
     )  # fmt: skip
     spoken = _spoken_prompt(permit.voice.language, sr) if request.explicit_label else None
     record = publish(audio, sr, out_path, provenance, explicit_label=request.explicit_label, spoken_prompt=spoken)

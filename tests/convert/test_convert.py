@@ -166,3 +166,78 @@ def test_pitch_is_not_tracked_at_sub_harmonics(shared_data):
     # is not empty): dozens of frames at sub-harmonics
     single = np.concatenate([f for f, _ in _pitch_track(x, bounds, sr, F0_FLOOR_HZ)])
     assert np.sum((single > 0) & (single < typical / BELOW_TYPICAL)) > 20
+
+
+# ---------------------------------------------------------------- --lyrics
+def _cathy_clip(shared_data):
+    """cathy's last recording and its transcript."""
+    folder = shared_data / "speech" / "en" / "cathy"
+    rows = [r.split("\t") for r in (folder / "transcripts.tsv").read_text("utf-8").splitlines() if r]
+    name, text = sorted(rows)[-1][:2]
+    return folder / name, text
+
+
+def test_lyric_phones_land_where_they_are_said(in_home):
+    """joe's own reading as the input: every phone of the lyrics is mapped back onto the
+    moment joe said it (the alignment steps 20 ms)."""
+    from yinse.convert.lyrics import lyric_phones
+    from yinse.convert.targets import target_for
+    from yinse.voices import get_voice
+    from yinse.voices.timbre import cepstral_stats, world_features
+
+    joe = get_voice("joe")
+    bank, _ = target_for(joe)
+    text = "The little boat sailed across the quiet harbour at dawn."
+    said = joe.speak_utterance(text)
+    coded = world_features(said.audio.astype(np.float64), said.sr, aperiodicity=False).coded_sp
+    placed = lyric_phones(text, coded, cepstral_stats([coded]), said.sr, bank)
+    assert [p for p, _, _ in placed] == [p for p, s, e in said.phones if e > s]
+    errors = np.abs([a[1] - b[1] for a, b in zip(placed, said.phones)])
+    assert np.median(errors) <= 0.025 and np.percentile(errors, 90) <= 0.06, errors
+
+
+def test_speech_converted_with_its_lyrics(in_home, shared_data, tmp_path):
+    speech, text = _cathy_clip(shared_data)
+    lyrics = tmp_path / "words.txt"
+    lyrics.write_text(f"[verse]\n{text}\n", "utf-8")  # a section tag is not a word
+    guided, plain = tmp_path / "guided.wav", tmp_path / "plain.wav"
+    result = runner.invoke(app, ["convert", str(speech), "--to", "joe", "-o", str(guided), "--key", "-3",
+                                 "--lyrics", str(lyrics)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    convert_to_file(ConvertRequest(str(speech), "joe", key_shift=-3), plain)
+    x, sr_in = sf.read(speech, dtype="float32")
+    y, sr_out = sf.read(guided, dtype="float32")
+    z, _ = sf.read(plain, dtype="float32")
+    cents, vuv = melody_kept(x, sr_in, y, sr_out, -3.0)
+    assert cents <= 25 and vuv >= 0.85, (cents, vuv)  # the lyrics change the frames, not the melody
+    n = min(len(y), len(z))
+    assert np.mean(np.abs(y[:n] - z[:n])) > 0.1 * np.mean(np.abs(z[:n]))  # units were played
+    assert verify_file(guided)["record"]["kind"] == "convert"  # the same output stage
+
+
+@pytest.mark.parametrize(
+    "words,message",
+    [
+        ("  [chorus]\n \n", "lyrics file is empty"),
+        ("今天天气很好", "--lyrics: the text has Chinese characters"),
+        ("This is a much longer text than the short recording could ever hold, " * 12, "do not fit"),
+    ],
+)
+def test_bad_lyrics_are_refused_and_nothing_is_written(in_home, shared_data, tmp_path, words, message):
+    speech, _ = _cathy_clip(shared_data)
+    lyrics = tmp_path / "words.txt"
+    lyrics.write_text(words, "utf-8")
+    out = tmp_path / "out.wav"
+    result = runner.invoke(app, ["convert", str(speech), "--to", "joe", "-o", str(out), "--lyrics", str(lyrics)])
+    assert result.exit_code != 0 and message in result.output, result.output
+    assert not out.exists()
+
+
+def test_lyrics_on_a_long_recording_are_refused(in_home, singing, tmp_path, monkeypatch):
+    import yinse.convert.lyrics as lyrics
+
+    monkeypatch.setattr(lyrics, "LYRICS_MAX_S", 2.0)  # instead of a 2-minute recording
+    out = tmp_path / "out.wav"
+    with pytest.raises(InputError, match="--lyrics works on recordings up to 2 s"):
+        convert_to_file(ConvertRequest(str(singing), "joe", lyrics="la la la"), out)
+    assert not out.exists()

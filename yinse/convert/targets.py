@@ -44,19 +44,23 @@ def builtin_bank(voice: Voice, *, lines: int = BUILTIN_BANK_LINES) -> tuple[Timb
             f"converting into '{voice.name}' ({voice.language}) is not supported: a conversion "
             "target needs Mandarin or English recordings; choose an enrolled voice, baker or joe"
         )
-    folder = data_home() / "banks" / "builtin" / f"{voice.name}-{lines}-{__version__}"
+    # "units": banks with phone units (for --lyrics); older ones are built again.
+    folder = data_home() / "banks" / "builtin" / f"{voice.name}-{lines}-{__version__}-units"
     if (folder / "pitch.json").is_file():
         return TimbreBank.load(folder), float(json.loads((folder / "pitch.json").read_text())["typical_hz"])
-    feats, paths, said = [], [], []
+    feats, paths, said, phones = [], [], [], []
     sr = None
     for line in script_lines(voice.language)[:lines]:
-        audio, sr = voice.speak(line.text)
+        utterance = voice.speak_utterance(line.text)
+        audio, sr = utterance.audio, utterance.sr
         said.append(audio)
+        phones.append(utterance.phones)
         f = world_features(np.asarray(audio, np.float64), sr)
         feats.append(f)
         frames = np.arange(len(f.f0))
         paths.append(np.c_[frames, frames])
-    bank = build_bank(sr=sr, base_voice=voice.name, base=feats, target=feats, paths=paths)
+    bank = build_bank(sr=sr, base_voice=voice.name, base=feats, target=feats, paths=paths,
+                      phones=phones if all(phones) else None)  # fmt: skip
     pitch = speaking_pitch_hz(np.concatenate(said[:4]), sr)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))

@@ -27,9 +27,9 @@ import hashlib
 import os
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np

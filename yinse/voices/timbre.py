@@ -8,7 +8,7 @@ time:
 
 * every phone the base voice says is played by a *unit*: the same phone cut from the
   person's recordings, chosen for the same neighbouring phones, a similar length and a
-  similar sound (:meth:`TimbreBank._play_units`);
+  similar sound (:meth:`TimbreBank.play_units`);
 * frames without a known phone choose frame by frame: nearest paired base frames, then a
   Viterbi pass that prefers runs of consecutive frames (:meth:`TimbreBank.select`).
 
@@ -246,7 +246,7 @@ class TimbreBank:
         ``phones`` are the base voice's phones (label, start_s, end_s) and
         ``speech_times_s`` the moment of its speech each frame shows (the singing engine's
         time map; plain speech passes the frame times).  Frames inside a phone the bank
-        holds play a unit of that phone (:meth:`_play_units`); the others fall back to
+        holds play a unit of that phone (:meth:`play_units`); the others fall back to
         frame-by-frame choice (:meth:`select`)."""
         from scipy.ndimage import uniform_filter1d
 
@@ -256,21 +256,28 @@ class TimbreBank:
         voiced = np.asarray(f0) > 0
         position = np.full(len(coded), -1.0)
         if phones and speech_times_s is not None and self.unit_label is not None:
-            position = self._play_units(coded, voiced, phones, np.asarray(speech_times_s))
+            position = self.play_units(coded, voiced, phones, np.asarray(speech_times_s))
         rest = position < 0
         if rest.any():
             position[rest] = self.select(coded[rest], voiced[rest])
+        env, aper = self.frames_at(position)
+        return decode(uniform_filter1d(env, SMOOTH_FRAMES, axis=0), aper, sr)
+
+    def frames_at(self, position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coded envelope and aperiodicity of the person at fractional frame positions
+        (between two frames, a mix of both)."""
+        position = np.asarray(position, np.float64)
         lo = np.floor(position).astype(np.int64)
         hi = np.minimum(lo + 1, len(self.target_sp) - 1)
         frac = (position - lo)[:, None]
         env = (1 - frac) * self.target_sp[lo] + frac * self.target_sp[hi]
-        env = uniform_filter1d(env.astype(np.float64), SMOOTH_FRAMES, axis=0)
         aper = (1 - frac) * self.target_ap[lo] + frac * self.target_ap[hi]
-        return decode(env, aper, sr)
+        return env.astype(np.float64), aper.astype(np.float64)
 
-    def _play_units(self, coded, voiced, phones, times) -> np.ndarray:
+    def play_units(self, coded, voiced, phones, times, stats=None) -> np.ndarray:
         """A fractional frame of the person's recordings for every frame inside a known
-        phone, -1 elsewhere.
+        phone, -1 elsewhere (``stats``: the speaker normalisation of ``coded``, the base
+        voice's by default).
 
         Each phone the base voice says is played by one unit: the same phone cut from the
         person's recordings, chosen for the same neighbours, a similar length and a
@@ -280,7 +287,7 @@ class TimbreBank:
         Frame by frame choice alone picked the wrong phone often enough that pocketsphinx
         understood few of a clone's words (WER 0.8 against 0.28 for the base voice)."""
         ids = self._label_index()
-        features = self.match_features(coded, voiced)
+        features = self.match_features(coded, voiced, stats)
         position = np.full(len(coded), -1.0)
         labels = [ids.get(label, -1) for label, _, _ in phones]
         for k, (_, start, end) in enumerate(phones):
@@ -416,7 +423,7 @@ def build_bank(
 
 
 def _units(phones, firsts, projected, voiced) -> dict:
-    """The phone units of a bank (see :meth:`TimbreBank._play_units`)."""
+    """The phone units of a bank (see :meth:`TimbreBank.play_units`)."""
     names = sorted({label for utterance in phones for label, _, _ in utterance} | {""})
     ids = {name: i for i, name in enumerate(names)}
     rows = []
