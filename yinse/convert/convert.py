@@ -11,9 +11,9 @@ the input's own F0 (moved by the key shift) and timing, so melody, vibrato, slid
 phrasing stay the singer's while the timbre is the target's.
 
 Given the words (``lyrics``), each phone of them is placed in the input
-(:mod:`yinse.convert.lyrics`) and played by a unit of the same phone of the target, as a
-clone's own speech is; frames outside a known phone, or whose unit has the other voicing,
-are still chosen frame by frame.
+(:mod:`yinse.convert.lyrics`) and its middle played by a unit of the same phone of the
+target, as a clone's own speech is; phone edges, frames outside a known phone, and frames
+whose unit has the other voicing are still chosen frame by frame.
 """
 
 from __future__ import annotations
@@ -140,8 +140,8 @@ def convert(
 ) -> Conversion:
     """``target_pitch_hz``: the target's typical pitch when known better than its bank's
     DIO frames tell (built-in voices measure it with Harvest when their bank is made).
-    ``lyrics``: the words the input says or sings; each of their phones is then played by
-    a unit of the same phone of the target (:mod:`yinse.convert.lyrics`)."""
+    ``lyrics``: the words the input says or sings; the middle of each of their phones is
+    then played by a unit of the same phone of the target (:mod:`yinse.convert.lyrics`)."""
     import pyworld
 
     sr = bank.sr

@@ -4,8 +4,8 @@ Without lyrics the conversion chooses the target's frames one by one by sound, a
 phones get confused.  With them, the target bank's base voice says the lyrics, its speech
 and the input are aligned by the aligner of enrollment (DTW of speaker-normalised cepstra,
 here on every fourth frame to bound its memory), and each of the base voice's phones is
-mapped into the input.  The conversion then plays, for each phone, a unit of the same phone
-from the target's own recordings, as a clone's speech and singing do
+mapped into the input.  The conversion then plays the middle of each phone with a unit of
+the same phone from the target's own recordings, as a clone's speech and singing do
 (:meth:`~yinse.voices.timbre.TimbreBank.play_units`).  Pitch, timing and loudness still
 come from the input.
 """
@@ -21,7 +21,7 @@ from ..core.errors import InputError
 from ..voices.timbre import FRAME_S, TimbreBank, cepstral_stats, world_features
 
 #: The alignment holds two frames-by-frames matrices: at 20 ms steps, two minutes of input
-#: against its lyrics need about 0.9 GB.  Longer inputs are converted without lyrics.
+#: against its lyrics need about 0.9 GB.  Longer inputs with lyrics are refused.
 LYRICS_MAX_S = 120.0
 ALIGN_HOP = 4
 #: Input length / the base voice's length of the lyrics, outside which the lyrics cannot be
