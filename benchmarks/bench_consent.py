@@ -261,7 +261,7 @@ class Checker:
         pick = (
             (lambda r: c.new_phrase(self.lang, r))
             if words == c.CHALLENGE_WORDS
-            else (lambda r: joined(self.lang, r.sample(c.WORDS[self.lang], words)))
+            else (lambda r: c.joined_words(self.lang, r.sample(c.WORDS[self.lang], words)))
         )
         decoys: set[str] = set()
         while len(decoys) < c.DECOY_CHALLENGES:
@@ -361,7 +361,7 @@ class Checker:
         from yinse.enroll.align import align
         from yinse.voices.timbre import FRAME_S
 
-        said = split_words(self.lang, phrase)
+        said = self.consent.phrase_words(phrase)
         spans = self.piece_spans(phrase)
         assert len(spans) == len(said), (phrase, spans)
         a = align(phrase_sp, tail, **kw)
@@ -375,14 +375,6 @@ class Checker:
             others = np.array([costs[v] for v in vocab if v != w])
             zs.append(float((others.mean() - costs[w]) / max(others.std(), 1e-6)))
         return {"per word, min": min(zs), "per word, mean": float(np.mean(zs))}
-
-
-def joined(lang: str, words: list[str]) -> str:
-    return "，".join(words) + "。" if lang == "zh" else ", ".join(words) + "."
-
-
-def split_words(lang: str, phrase: str) -> list[str]:
-    return phrase.rstrip("。.").split("，" if lang == "zh" else ", ")
 
 
 # ---------------------------------------------------------------- one language
@@ -420,7 +412,7 @@ def run_language(lang: str, opts: dict) -> dict:
     # what the registry holds when challenge i is checked: the ones before it, newest first
     # (cyclically, so that trial 0's replay of the last phrase is a registered one too)
     history = [[phrases[(i - k) % n] for k in range(1, consent.OLD_PHRASE_DECOYS + 1)] for i in range(n)]
-    short_phrases = [joined(lang, rng.sample(consent.WORDS[lang], OTHER_WORDS)) for _ in range(n)]
+    short_phrases = [consent.joined_words(lang, rng.sample(consent.WORDS[lang], OTHER_WORDS)) for _ in range(n)]
     lines = chk.lines
     centroid_lines = lines[-CENTROID_LINES:]
     other = rng.sample(lines[:-CENTROID_LINES], n)

@@ -280,6 +280,7 @@ def convert_to_file(
     keeps the input's hash and file name only."""
     from .convert.analysis import read_input
     from .convert.convert import convert
+    from .convert.lyrics import check_lyrics
     from .convert.targets import target_for
     from .core.errors import InputError
 
@@ -287,10 +288,12 @@ def convert_to_file(
     if request.key_shift != "auto" and not -24 <= float(request.key_shift) <= 24:
         raise InputError(f"--key {request.key_shift} is outside -24..+24 semitones (or use 'auto')")
     source = read_input(request.source_path)
+    # Bad lyrics are refused before the target's bank is opened (or built, for joe/baker).
+    lyrics = check_lyrics(request.lyrics, source.duration_s) if request.lyrics is not None else None
     permit = open_voice(request.target, "convert")
     bank, pitch_hz = target_for(permit.voice)
     converted = convert(source, bank, key_shift=request.key_shift, keep_breath=request.keep_breath,
-                        progress=progress, target_pitch_hz=pitch_hz, lyrics=request.lyrics)  # fmt: skip
+                        progress=progress, target_pitch_hz=pitch_hz, lyrics=lyrics)  # fmt: skip
     audio, sr = finalize_audio(converted.audio, converted.sr)
     source_sha = hashlib.sha256(Path(request.source_path).read_bytes()).hexdigest()
     render_id = permit.render_id(request.render_id(source_sha))

@@ -35,7 +35,7 @@ from ..voices.timbre import (
     dio_f0,
 )
 from .analysis import Input, chunk_bounds
-from .lyrics import check_lyrics, lyric_phones
+from .lyrics import lyric_phones
 
 Progress = Callable[[int, int], None]
 #: Frames this much below the input's loudest are silence: no target frame is searched.
@@ -140,13 +140,12 @@ def convert(
 ) -> Conversion:
     """``target_pitch_hz``: the target's typical pitch when known better than its bank's
     DIO frames tell (built-in voices measure it with Harvest when their bank is made).
-    ``lyrics``: the words the input says or sings; the middle of each of their phones is
-    then played by a unit of the same phone of the target (:mod:`yinse.convert.lyrics`)."""
+    ``lyrics``: the words the input says or sings, as :func:`~yinse.convert.lyrics.check_lyrics`
+    returns them; the middle of each of their phones is then played by a unit of the same
+    phone of the target (:mod:`yinse.convert.lyrics`)."""
     import pyworld
 
     sr = bank.sr
-    if lyrics is not None:
-        lyrics = check_lyrics(lyrics, source.duration_s)
     x_all = resample(source.audio.astype(np.float64), source.sr, sr)
     bounds = chunk_bounds(x_all, sr)
     # First pass: F0 of every chunk; the second pass needs the input speaker's cepstral

@@ -105,11 +105,17 @@ def new_phrase(language: str, rng: random.Random | None = None, avoid=frozenset(
     """CHALLENGE_WORDS random words, none of them in ``avoid`` while enough others remain."""
     rng = rng or random.SystemRandom()
     pool = [w for w in WORDS[language] if w not in avoid]
-    words = rng.sample(pool if len(pool) >= CHALLENGE_WORDS else WORDS[language], CHALLENGE_WORDS)
+    pool = pool if len(pool) >= CHALLENGE_WORDS else WORDS[language]
+    return joined_words(language, rng.sample(pool, CHALLENGE_WORDS))
+
+
+def joined_words(language: str, words: Sequence[str]) -> str:
+    """Challenge words as the owner reads them: a comma between, a full stop after."""
     return "，".join(words) + "。" if language == "zh" else ", ".join(words) + "."
 
 
 def phrase_words(phrase: str) -> list[str]:
+    """The words of a phrase made by :func:`joined_words`."""
     return [w.strip() for w in phrase.rstrip("。.").replace("，", ",").split(",") if w.strip()]
 
 
