@@ -21,8 +21,9 @@ def load_score(path, *, lyrics_path=None, verse: int = 1):
     return _load(path, lyrics_path=lyrics_path, verse=verse)
 
 
-def sing(score, *, voice: str, key_shift: float = 0.0, tempo_bpm: float | None = None, seed: int = 0):
-    """Sing ``score`` in ``voice``; returns ``(audio, sample_rate)``, mono float32."""
+def sing(score, *, voice: str, key_shift: float | str = 0.0, tempo_bpm: float | None = None, seed: int = 0):
+    """Sing ``score`` in ``voice`` (``key_shift`` in semitones, or "auto": where the voice
+    sounds most like itself); returns ``(audio, sample_rate)``, mono float32."""
     from .pipeline import SingRequest
     from .pipeline import sing as _sing
 

@@ -102,7 +102,7 @@ def sing(
     score: Path = typer.Argument(..., help="MusicXML (.musicxml/.xml/.mxl), MIDI, UST or .notes"),
     voice: str = typer.Option(..., "--voice", "-v", help="voice name (see 'yinse voices')"),
     output: Path = typer.Option(..., "--output", "-o", help="output audio (.wav, .flac, .ogg, .mp3)"),
-    key: float = typer.Option(0.0, "--key", help="transpose by this many semitones, e.g. +2"),
+    key: str = typer.Option("0", "--key", help="transpose by semitones, e.g. +2, or 'auto' (where the voice sounds most like itself)"),
     tempo: float | None = typer.Option(None, "--tempo", help="tempo in BPM (scales tempo changes)"),
     plot: Path | None = typer.Option(None, "--plot", help="also write pitch over spectrogram (.png)"),
     lyrics: Path | None = typer.Option(None, "--lyrics", help="lyrics text placed one syllable per note"),
@@ -247,7 +247,7 @@ def convert(
     source: Path = typer.Argument(..., help="a dry vocal: a cappella singing or speech (any format, up to 10 min)"),
     to: str = typer.Option(..., "--to", help="the target voice (enrolled with convert consent, or baker/joe)"),
     output: Path = typer.Option(..., "--output", "-o", help="output audio (.wav, .flac, .ogg, .mp3)"),
-    key: str = typer.Option("0", "--key", help="semitones, e.g. +3, or 'auto' (octaves into the target's range)"),
+    key: str = typer.Option("0", "--key", help="semitones, e.g. +3, or 'auto' (to the target's speaking pitch)"),
     keep_breath: bool = typer.Option(False, "--keep-breath", help="keep the singer's own breaths"),
     lyrics: Path | None = typer.Option(None, "--lyrics", help="the words it says or sings (UTF-8 text, up to 2 min of audio): the target's own phones play them"),
     explicit_label: bool = typer.Option(False, "--explicit-label", help="add the audible AI notice at start and end"),
@@ -257,13 +257,9 @@ def convert(
     from .pipeline import ConvertRequest, convert_to_file
 
     words = read_lyrics_file(lyrics) if lyrics is not None else None
-    try:
-        shift: float | str = "auto" if key.strip().lower() == "auto" else float(key)
-    except ValueError:
-        raise _usage(f"--key '{key}' is not a number of semitones or 'auto'") from None
     bar, update = _progress("converting", "parts")
     with bar:
-        record = convert_to_file(ConvertRequest(str(source), to, shift, keep_breath, explicit_label, words),
+        record = convert_to_file(ConvertRequest(str(source), to, key, keep_breath, explicit_label, words),
                                  output, progress=update)  # fmt: skip
     _echo_written(record)
 

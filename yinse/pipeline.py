@@ -18,7 +18,7 @@ import numpy as np
 
 from . import __version__
 from .core.audio import resample
-from .core.errors import VoiceError
+from .core.errors import InputError, VoiceError
 from .core.score import Score
 from .provenance.output import OutputRecord, Provenance, check_output_path, publish
 from .synth.engine import Progress, Render, SingingEngine, finalize_audio
@@ -32,14 +32,24 @@ SCOPES = ("sing", "speak", "convert")
 class SingRequest:
     score: Score
     voice: str
-    key_shift: float = 0.0
+    #: Semitones, or "auto": where the voice sings most like itself (:meth:`VoiceInfo.auto_key`).
+    key_shift: float | str = 0.0
     tempo_bpm: float | None = None
     expression: Expression = field(default_factory=Expression)
     seed: int = 0
     explicit_label: bool = False
 
-    def prepared_score(self) -> Score:
-        score = self.score.transposed(self.key_shift)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key_shift", checked_key_shift(self.key_shift))
+
+    def key_for(self, voice: Voice) -> float:
+        """The semitones the score is sung moved by, in this voice."""
+        if self.key_shift == "auto":
+            return voice.info.auto_key([n.pitch_midi for n in self.score.notes])
+        return float(self.key_shift)
+
+    def prepared_score(self, voice: Voice) -> Score:
+        score = self.score.transposed(self.key_for(voice))
         return score.with_tempo(self.tempo_bpm) if self.tempo_bpm else score
 
     def render_id(self) -> str:
@@ -57,9 +67,23 @@ class SingRequest:
         }
         return _hash(blob)
 
-    def settings(self) -> dict:
-        return {"key_shift": self.key_shift, "tempo_bpm": self.tempo_bpm, "seed": self.seed,
-                "expression": asdict(self.expression), "title": self.score.title}  # fmt: skip
+    def settings(self, voice: Voice) -> dict:
+        return {"key_shift": self.key_for(voice), "key_requested": self.key_shift, "tempo_bpm": self.tempo_bpm,
+                "seed": self.seed, "expression": asdict(self.expression), "title": self.score.title}  # fmt: skip
+
+
+def checked_key_shift(key_shift: float | str) -> float | str:
+    """``--key`` as a request holds it: "auto", or semitones within two octaves (given as a
+    number or as text such as "+3")."""
+    if isinstance(key_shift, str) and key_shift.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = float(key_shift)
+    except (TypeError, ValueError):
+        raise InputError(f"--key '{key_shift}' is not a number of semitones or 'auto'") from None
+    if not -24 <= value <= 24:
+        raise InputError(f"--key {key_shift} is outside -24..+24 semitones (or use 'auto')")
+    return value
 
 
 @dataclass(frozen=True)
@@ -147,7 +171,7 @@ def sing(request: SingRequest, *, progress: Progress | None = None) -> Render:
 
 def _sing(request: SingRequest, permit: Permit, progress: Progress | None) -> Render:
     engine = SingingEngine(permit.voice, expression=request.expression, seed=request.seed)
-    return engine.render(request.prepared_score(), progress=progress)
+    return engine.render(request.prepared_score(permit.voice), progress=progress)
 
 
 def sing_to_file(
@@ -164,7 +188,7 @@ def sing_to_file(
     render = _sing(request, permit, progress)
     render_id = permit.render_id(request.render_id())
     provenance = Provenance(render_id, "sing", voice=request.voice, consent_id=permit.consent_id,
-                            settings=request.settings())  # fmt: skip
+                            settings=request.settings(permit.voice))  # fmt: skip
     record = publish(
         render.audio, render.sr, out_path, provenance, explicit_label=request.explicit_label,
         spoken_prompt=_spoken_prompt(permit.voice.language, render.sr) if request.explicit_label else None,
@@ -209,7 +233,6 @@ def mark_file(
     """Mark audio made or edited outside Yinse (after a DAW, say): same output stage, a
     registry record of kind ``mark``.  A file that already carries our watermark keeps
     its payload, so it ends up with one mark and one label, not two."""
-    from .core.errors import InputError
     from .provenance import watermark
     from .provenance.output import watermark_key
     from .provenance.verify import read_audio
@@ -254,7 +277,8 @@ def mark_file(
 @dataclass(frozen=True)
 class ConvertRequest:
     """Turn a dry vocal (singing or speech) into ``target``'s voice.  ``key_shift`` is in
-    semitones or "auto" (whole octaves into the target's range)."""
+    semitones or "auto" (whole semitones from the input's typical pitch to the target's
+    speaking pitch)."""
 
     source_path: str
     target: str
@@ -264,6 +288,9 @@ class ConvertRequest:
     #: The words the input says or sings: each phone is then played by the target's own
     #: recording of that phone (:mod:`yinse.convert.lyrics`).
     lyrics: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key_shift", checked_key_shift(self.key_shift))
 
     def render_id(self, source_sha256: str) -> str:
         return _hash({"kind": "convert", "source_sha256": source_sha256, "target": self.target,
@@ -282,18 +309,14 @@ def convert_to_file(
     from .convert.convert import convert
     from .convert.lyrics import check_lyrics
     from .convert.targets import target_for
-    from .core.errors import InputError
 
     check_output_path(out_path)
-    if request.key_shift != "auto" and not -24 <= float(request.key_shift) <= 24:
-        raise InputError(f"--key {request.key_shift} is outside -24..+24 semitones (or use 'auto')")
     source = read_input(request.source_path)
     # Bad lyrics are refused before the target's bank is opened (or built, for joe/baker).
     lyrics = check_lyrics(request.lyrics, source.duration_s) if request.lyrics is not None else None
     permit = open_voice(request.target, "convert")
-    bank, pitch_hz = target_for(permit.voice)
-    converted = convert(source, bank, key_shift=request.key_shift, keep_breath=request.keep_breath,
-                        progress=progress, target_pitch_hz=pitch_hz, lyrics=lyrics)  # fmt: skip
+    converted = convert(source, target_for(permit.voice), key_shift=request.key_shift,
+                        keep_breath=request.keep_breath, progress=progress, lyrics=lyrics)  # fmt: skip
     audio, sr = finalize_audio(converted.audio, converted.sr)
     source_sha = hashlib.sha256(Path(request.source_path).read_bytes()).hexdigest()
     render_id = permit.render_id(request.render_id(source_sha))
@@ -320,7 +343,6 @@ def _spoken_prompt(language: str, sr: int) -> np.ndarray | None:
 
 
 def _check_plot_path(path: str | os.PathLike) -> None:
-    from .core.errors import InputError
 
     p = Path(path)
     if p.suffix.lower() != ".png":

@@ -68,6 +68,25 @@ def test_key_and_tempo_change_the_render(tmp_path):
     assert abs(sf.info(fast).duration - 2.8) < 0.05
 
 
+def test_key_auto_puts_the_melody_in_the_middle_of_the_voice(tmp_path):
+    """joe's comfortable range is MIDI 49–64 (the middle 30–72 % of 38–74): the song's
+    median note (A3 = 57) is already there, and an octave lower it is moved back up."""
+    low = write(tmp_path, "low.notes", EN_NOTES.replace("3:", "2:"))
+    out = tmp_path / "auto.wav"
+    result = run("sing", low, "-v", "joe", "-o", out, "--key", "auto")
+    assert result.exit_code == 0, result.output
+    from yinse.provenance.verify import verify_file
+
+    settings = verify_file(out)["record"]["settings"]
+    assert settings["key_requested"] == "auto" and settings["key_shift"] == 12.0
+
+
+@pytest.mark.parametrize("key, words", [("up", "--key 'up'"), ("30", "outside -24..+24")])
+def test_a_bad_key_is_refused(tmp_path, key, words):
+    score = write(tmp_path, "song.notes", EN_NOTES)
+    _bad(tmp_path, ["sing", score, "--voice", "joe", "-o", tmp_path / "out.wav", "--key", key], words)
+
+
 def test_musicxml_with_mandarin_lyrics_sings(tmp_path):
     out = tmp_path / "ms.wav"
     result = run("sing", DATA / "mandarin_ms4.musicxml", "--voice", "baker", "-o", out)

@@ -186,7 +186,7 @@ def test_lyric_phones_land_where_they_are_said(in_home):
     from yinse.voices.timbre import cepstral_stats, world_features
 
     joe = get_voice("joe")
-    bank, _ = target_for(joe)
+    bank = target_for(joe)
     text = "The little boat sailed across the quiet harbour at dawn."
     said = joe.speak_utterance(text)
     coded = world_features(said.audio.astype(np.float64), said.sr, aperiodicity=False).coded_sp

@@ -330,6 +330,39 @@ def test_after_consent_speak_and_sing_work_and_are_provable(enrolled, consented_
     assert mark["found"] is True and mark["payload"] == verify(sung)["record"]["payload"]
 
 
+def test_the_voice_sings_key_auto_near_where_its_owner_speaks(consented_home, joe_recordings, tmp_path):
+    """The bank keeps the owner's speaking pitch (Harvest); pyin on the recordings, an
+    independent tracker, finds about the same typical pitch: they differ by 1–2 semitones
+    on joe's low speech, where DIO's frames would be an octave high (52 against 41–43).
+    ``--key auto`` sings the song's middle just above it."""
+    import librosa
+
+    from tests.conftest import pyin_f0
+    from yinse.voices.enrolled import SING_ABOVE_SPEECH
+    from yinse.voices.speaking_pitch import hz_to_midi, typical_pitch_hz
+    from yinse.voices.timbre import TimbreBank
+
+    bank = TimbreBank.load(Path(Registry().get_voice(NAME).bank_path))
+    clips = [sf.read(p, dtype="float32") for p in sorted(joe_recordings.glob("*.wav"))[:4]]
+    _, f0 = pyin_f0(np.concatenate([a for a, _ in clips]), clips[0][1], low_midi=36, high_midi=72)
+    owner_midi = hz_to_midi(typical_pitch_hz(np.nan_to_num(f0)))
+    speaking_midi = hz_to_midi(bank.speaking_hz)
+    assert abs(speaking_midi - owner_midi) < 3.0, (speaking_midi, owner_midi)
+
+    score = tmp_path / "song.notes"
+    score.write_text(SONG)  # median note A3 = 57; joe speaks near 92 Hz (F#2 = 42)
+    out = tmp_path / "auto.wav"
+    result = run("sing", score, "--voice", NAME, "-o", out, "--key", "auto")
+    assert result.exit_code == 0, result.output
+    settings = verify(out)["record"]["settings"]
+    assert settings["key_requested"] == "auto"
+    assert settings["key_shift"] == round(speaking_midi + SING_ABOVE_SPEECH - 57)
+    audio, sr = sf.read(out, dtype="float32")
+    _, sung = pyin_f0(audio, sr, low_midi=30, high_midi=66)
+    sung_midi = float(np.median(librosa.hz_to_midi(sung[np.isfinite(sung)])))
+    assert abs(sung_midi - (speaking_midi + SING_ABOVE_SPEECH)) < 1.5, (sung_midi, speaking_midi)
+
+
 def test_spoken_renders_carry_the_watermark(consented_home, tmp_path):
     texts = [
         TEXT,

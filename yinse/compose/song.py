@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.score import KeyChange, Note, Score, TempoChange, TimeSignature
+from ..voices.base import comfortable_range
 from .harmony import Chord, Key, chord, fit_chords, parse_key, strong_beat_pitches
 from .melody import (
     UNITS_PER_BAR,
@@ -81,13 +82,6 @@ class Composition:
     @property
     def duration_beats(self) -> float:
         return len(self.bars) * BEATS_PER_BAR
-
-
-def comfortable_range(range_midi: tuple[int, int]) -> tuple[int, int]:
-    """The middle of a voice's range, where it sings a whole song without strain."""
-    low, high = range_midi
-    span = high - low
-    return round(low + 0.3 * span), round(low + 0.72 * span)
 
 
 def default_key(range_midi: tuple[int, int], mode: str) -> Key:

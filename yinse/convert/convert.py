@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.audio import resample
+from ..voices.speaking_pitch import speaking_pitch_hz, typical_pitch_hz
 from ..voices.timbre import (
     CANDIDATES,
     FRAME_S,
@@ -82,42 +83,6 @@ class FrameMatcher:
         return self.bank.best_path(squared, cand, voiced)
 
 
-def typical_pitch_hz(f0: np.ndarray) -> float:
-    """The most common pitch of voiced frames (the peak of a semitone histogram, smoothed
-    over a whole tone): unlike a mean or median it ignores DIO's octave-down errors, which
-    took a third of one speaker's frames in our data."""
-    voiced = np.asarray(f0)[np.asarray(f0) > 0]
-    if len(voiced) < 10:
-        return float(np.median(voiced)) if len(voiced) else 0.0
-    semis = 12 * np.log2(voiced / 55.0)
-    counts, edges = np.histogram(semis, bins=np.arange(-12, 61))
-    smooth = np.convolve(counts, np.ones(3), "same")
-    peak = int(np.argmax(smooth))
-    near = np.abs(semis - (edges[peak] + 0.5)) <= 3
-    return float(55.0 * 2 ** (np.median(semis[near]) / 12))
-
-
-PITCH_SR = 4000  # Harvest at 4 kHz: half the time of 8 kHz, the same typical pitch
-PITCH_EXCERPT_S = 6.0
-
-
-def speaking_pitch_hz(audio: np.ndarray, sr: int) -> float:
-    """The typical pitch of a voice, from Harvest on (at most) its 6 loudest-in-a-row
-    seconds at 4 kHz.  DIO, which the conversion uses frame by frame for speed, reads low
-    male voices an octave too high (joe: DIO 182 Hz, Harvest 93 Hz, pyin 90 Hz), which
-    would put the automatic key an octave off."""
-    import pyworld
-
-    x = resample(np.asarray(audio, np.float64), sr, PITCH_SR)
-    n = int(PITCH_EXCERPT_S * PITCH_SR)
-    if len(x) > n:
-        energy = np.convolve(x**2, np.ones(n), "valid")[:: PITCH_SR // 10]
-        start = int(np.argmax(energy)) * (PITCH_SR // 10)
-        x = x[start : start + n]
-    f0, _ = pyworld.harvest(np.ascontiguousarray(x), PITCH_SR, f0_floor=60.0, f0_ceil=1000.0, frame_period=10.0)
-    return typical_pitch_hz(f0)
-
-
 def auto_key(input_hz: float, target_hz: float) -> float:
     """Whole semitones that bring the input's typical pitch to the target's speaking
     pitch: a voice sounds most like itself at its own pitch.  (Telling singing from speech
@@ -135,12 +100,9 @@ def convert(
     key_shift: float | str = 0.0,
     keep_breath: bool = False,
     progress: Progress | None = None,
-    target_pitch_hz: float | None = None,
     lyrics: str | None = None,
 ) -> Conversion:
-    """``target_pitch_hz``: the target's typical pitch when known better than its bank's
-    DIO frames tell (built-in voices measure it with Harvest when their bank is made).
-    ``lyrics``: the words the input says or sings, as :func:`~yinse.convert.lyrics.check_lyrics`
+    """``lyrics``: the words the input says or sings, as :func:`~yinse.convert.lyrics.check_lyrics`
     returns them; the middle of each of their phones is then played by a unit of the same
     phone of the target (:mod:`yinse.convert.lyrics`)."""
     import pyworld
@@ -153,7 +115,7 @@ def convert(
     analysed, typical_hz = track_pitch(x_all, bounds, sr)
     if key_shift == "auto":
         median_hz = speaking_pitch_hz(source.audio, source.sr)
-        shift = auto_key(median_hz, target_pitch_hz or typical_pitch_hz(bank.target_f0))
+        shift = auto_key(median_hz, bank.typical_hz)
     else:
         median_hz = typical_hz
         shift = float(key_shift)

@@ -9,7 +9,6 @@ and renamed into it, so a killed build leaves nothing that looks complete.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -21,22 +20,22 @@ from .. import __version__
 from ..core.errors import VoiceError
 from ..core.paths import data_home
 from ..voices import Voice
+from ..voices.speaking_pitch import speaking_pitch_hz
 from ..voices.timbre import TimbreBank, build_bank, world_features
-from .convert import speaking_pitch_hz
 
 #: Script lines a built-in voice reads for its conversion bank (about 2 minutes of speech).
 BUILTIN_BANK_LINES = 24
 
 
-def target_for(voice: Voice) -> tuple[TimbreBank, float | None]:
-    """The bank to play and, for a built-in voice, its typical pitch (Harvest)."""
+def target_for(voice: Voice) -> TimbreBank:
+    """The bank to play: an enrolled voice's own, or a built-in voice's (built on first use)."""
     bank = getattr(voice, "bank", None)
     if isinstance(bank, TimbreBank):
-        return bank, None
+        return bank
     return builtin_bank(voice)
 
 
-def builtin_bank(voice: Voice, *, lines: int = BUILTIN_BANK_LINES) -> tuple[TimbreBank, float]:
+def builtin_bank(voice: Voice, *, lines: int = BUILTIN_BANK_LINES) -> TimbreBank:
     from ..enroll.script import script_lines
 
     if voice.language not in ("zh", "en"):
@@ -44,10 +43,11 @@ def builtin_bank(voice: Voice, *, lines: int = BUILTIN_BANK_LINES) -> tuple[Timb
             f"converting into '{voice.name}' ({voice.language}) is not supported: a conversion "
             "target needs Mandarin or English recordings; choose an enrolled voice, baker or joe"
         )
-    # "units": banks with phone units (for --lyrics); older ones are built again.
-    folder = data_home() / "banks" / "builtin" / f"{voice.name}-{lines}-{__version__}-units"
-    if (folder / "pitch.json").is_file():
-        return TimbreBank.load(folder), float(json.loads((folder / "pitch.json").read_text())["typical_hz"])
+    # "units-pitch": banks with phone units (for --lyrics) and a stored speaking pitch; older
+    # ones are built again.
+    folder = data_home() / "banks" / "builtin" / f"{voice.name}-{lines}-{__version__}-units-pitch"
+    if (folder / "bank.json").is_file():
+        return TimbreBank.load(folder)
     feats, paths, said, phones = [], [], [], []
     sr = None
     for line in script_lines(voice.language)[:lines]:
@@ -60,16 +60,15 @@ def builtin_bank(voice: Voice, *, lines: int = BUILTIN_BANK_LINES) -> tuple[Timb
         frames = np.arange(len(f.f0))
         paths.append(np.c_[frames, frames])
     bank = build_bank(sr=sr, base_voice=voice.name, base=feats, target=feats, paths=paths,
-                      phones=phones if all(phones) else None)  # fmt: skip
-    pitch = speaking_pitch_hz(np.concatenate(said[:4]), sr)
+                      phones=phones if all(phones) else None,
+                      speaking_hz=speaking_pitch_hz(np.concatenate(said[:4]), sr))  # fmt: skip
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
     try:
         bank.save(tmp)
-        (tmp / "pitch.json").write_text(json.dumps({"typical_hz": pitch}))
         os.replace(tmp, folder)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
-        if not (folder / "pitch.json").is_file():
+        if not (folder / "bank.json").is_file():  # another process finished it first
             raise
-    return TimbreBank.load(folder), pitch
+    return TimbreBank.load(folder)

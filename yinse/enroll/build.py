@@ -29,6 +29,7 @@ from ..core.audio import resample
 from ..core.errors import InputError
 from ..core.paths import data_home
 from ..voices import is_built_in
+from ..voices.speaking_pitch import recordings_pitch_hz
 from ..voices.timbre import WorldFeatures, build_bank, cepstral_stats, world_features
 from .align import Alignment, align
 
@@ -254,6 +255,7 @@ def enroll(
         sr=base_sr, base_voice=base.name, base=[base_f[k] for k in kept],
         target=[target_f[k] for k in kept], paths=[alignments[k].path for k in kept],
         phones=[phones[k] for k in kept] if all(p is not None for p in phones) else None,
+        speaking_hz=recordings_pitch_hz([(spoken[k].audio, spoken[k].sr) for k in kept]),
     )  # fmt: skip
     clock["bank"] = time.perf_counter()
 

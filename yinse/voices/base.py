@@ -75,6 +75,30 @@ class VoiceInfo:
     range_midi: tuple[int, int]
     #: True for a person's voice enrolled here: every render needs their recorded consent.
     requires_consent: bool = False
+    #: Where the middle of a melody sounds most like this voice (MIDI), when measured: an
+    #: enrolled voice's speaking pitch plus :data:`~yinse.voices.enrolled.SING_ABOVE_SPEECH`.
+    #: Otherwise the middle of :func:`comfortable_range`.
+    home_midi: float | None = None
+
+    def home(self) -> float:
+        """Where ``--key auto`` puts a melody's median note (MIDI)."""
+        if self.home_midi is not None:
+            return self.home_midi
+        return sum(comfortable_range(self.range_midi)) / 2
+
+    def auto_key(self, pitches_midi: Sequence[float]) -> float:
+        """Whole semitones that move a melody (its notes' median pitch) to :meth:`home`:
+        what ``--key auto`` sings it in."""
+        if not len(pitches_midi):
+            return 0.0
+        return float(round(self.home() - float(np.median(pitches_midi))))
+
+
+def comfortable_range(range_midi: tuple[int, int]) -> tuple[int, int]:
+    """The middle of a voice's range, where it sings a whole song without strain."""
+    low, high = range_midi
+    span = high - low
+    return round(low + 0.3 * span), round(low + 0.72 * span)
 
 
 class Voice(ABC):

@@ -18,7 +18,17 @@ import numpy as np
 
 from ..text import LyricSyllable
 from .base import Utterance, Voice, VoiceInfo
+from .speaking_pitch import hz_to_midi
 from .timbre import FRAME_S, TimbreBank, dio_f0
+
+#: A melody sounds most like the person (resemblyzer, against their held-out speech) with
+#: its middle 0–4 semitones above their speaking pitch: cathy, magicdata_f and vctk_p225
+#: singing one song at 6–8 keys each lost 0.03–0.17 seven to fourteen semitones higher
+#: (docs/BENCHMARKS.md, "Cloned singing and the key").
+SING_ABOVE_SPEECH = 2.0
+#: An enrolled voice's range: this many semitones each side of its home pitch (the span
+#: of the built-in voices' ranges).
+RANGE_HALF_SPAN = 18
 
 
 class EnrolledVoice(Voice):
@@ -27,16 +37,22 @@ class EnrolledVoice(Voice):
         self.bank = TimbreBank.load(bank_folder)
         if self.bank.base_voice != base.name:
             raise ValueError(f"bank of '{name}' was built on '{self.bank.base_voice}', not '{base.name}'")
-        shift = int(round(self.bank.pitch_shift_semitones))
-        low, high = base.info.range_midi
+        if self.bank.speaking_hz:
+            home = hz_to_midi(self.bank.speaking_hz) + SING_ABOVE_SPEECH
+            low, high = round(home) - RANGE_HALF_SPAN, round(home) + RANGE_HALF_SPAN
+        else:  # a bank from before the speaking pitch was stored: the base voice's range, moved
+            home = None
+            shift = int(round(self.bank.pitch_shift_semitones))
+            low, high = (n + shift for n in base.info.range_midi)
         self.info = VoiceInfo(
             name=name,
             language=language,
             source=f"enrolled from recordings of {owner} (timbre on the base voice '{base.name}')",
             licence="the owner's consent record (yinse voice show)",
             commercial_use=False,
-            range_midi=(low + shift, high + shift),
+            range_midi=(low, high),
             requires_consent=True,
+            home_midi=home,
         )
 
     def say_syllables(self, syllables: Sequence[LyricSyllable]) -> Utterance:

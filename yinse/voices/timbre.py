@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .speaking_pitch import typical_pitch_hz
+
 FRAME_S = 0.005
 #: Mel-cepstral order of the stored envelopes: WORLD analysis and resynthesis through this
 #: coding kept 0.90 resemblyzer cosine to the original (cathy), against 0.55 for a base voice.
@@ -153,6 +155,9 @@ class TimbreBank:
     #: Mean log F0 of base voice and person over voiced frames (speech pitch shift).
     base_log_f0: float
     target_log_f0: float
+    #: The person's speaking pitch by Harvest (:mod:`yinse.voices.speaking_pitch`), measured
+    #: when the bank is built; 0 in banks made before it was stored.
+    speaking_hz: float = 0.0
     #: Phone units: every phone the base voice said in enrollment, with its label and its
     #: neighbours' (indexes into ``label_names``), the span of the person's frames aligned
     #: with it, its length in base frames, and its mean match feature.
@@ -180,7 +185,14 @@ class TimbreBank:
 
     @property
     def pitch_shift_semitones(self) -> float:
+        """The shift from the base voice's speech to the person's, as DIO reads both: a clone's
+        speech is tracked by DIO too, so its octave errors cancel here."""
         return float(12 * (self.target_log_f0 - self.base_log_f0) / np.log(2))
+
+    @property
+    def typical_hz(self) -> float:
+        """The person's speaking pitch: Harvest's when stored, else the peak of DIO's frames."""
+        return self.speaking_hz or typical_pitch_hz(self.target_f0)
 
     # ---------------------------------------------------------------- mapping
     def select(self, coded_sp: np.ndarray, voiced: np.ndarray) -> np.ndarray:
@@ -332,8 +344,8 @@ class TimbreBank:
                if getattr(self, f"unit_{k}") is not None},
         )  # fmt: skip
         meta = {"sr": self.sr, "base_voice": self.base_voice, "base_log_f0": self.base_log_f0,
-                "target_log_f0": self.target_log_f0, "labels": list(self.label_names),
-                "format": 2}  # fmt: skip
+                "target_log_f0": self.target_log_f0, "speaking_hz": self.speaking_hz,
+                "labels": list(self.label_names), "format": 2}  # fmt: skip
         (folder / "bank.json").write_text(json.dumps(meta, indent=1))
 
     @classmethod
@@ -348,7 +360,7 @@ class TimbreBank:
             target_index=arrays["target_index"].astype(np.int64), target_sp=f32["target_sp"],
             target_ap=f32["target_ap"], target_f0=arrays["target_f0"],
             target_starts=arrays["target_starts"], base_log_f0=float(meta["base_log_f0"]),
-            target_log_f0=float(meta["target_log_f0"]),
+            target_log_f0=float(meta["target_log_f0"]), speaking_hz=float(meta.get("speaking_hz", 0.0)),
             label_names=tuple(meta.get("labels", ())),
             **{f"unit_{k}": arrays.get(f"unit_{k}") for k in UNIT_FIELDS},
         )  # fmt: skip
@@ -381,9 +393,11 @@ def build_bank(
     target: list[WorldFeatures],
     paths: list[np.ndarray],
     phones: list[list[tuple[str, float, float]]] | None = None,
+    speaking_hz: float = 0.0,
 ) -> TimbreBank:
     """A bank from aligned pairs: ``paths[u]`` is the DTW path (base frame, target frame)
-    of utterance ``u``; ``phones[u]`` the base voice's phones in it (label, start_s, end_s)."""
+    of utterance ``u``; ``phones[u]`` the base voice's phones in it (label, start_s, end_s);
+    ``speaking_hz`` the person's speaking pitch (:func:`~yinse.voices.speaking_pitch.speaking_pitch_hz`)."""
     base_mean, base_std = cepstral_stats([b.coded_sp for b in base])
     feats, index, firsts, contexts = [], [], [], []
     starts = np.cumsum([0] + [len(t.f0) for t in target])
@@ -418,7 +432,7 @@ def build_bank(
         target_ap=np.concatenate([t.coded_ap for t in target]), target_f0=tf0,
         target_starts=starts[:-1].astype(np.int64),
         base_log_f0=float(np.log(bf0[bf0 > 0]).mean()), target_log_f0=float(np.log(tf0[tf0 > 0]).mean()),
-        **units,
+        speaking_hz=speaking_hz, **units,
     )  # fmt: skip
 
 
