@@ -72,7 +72,7 @@ class FrameMatcher:
         import faiss
 
         self.bank = bank
-        feats = bank.match_features(bank.target_sp, bank.target_f0 > 0, cepstral_stats([bank.target_sp]))
+        feats = bank.match_features(bank.target_sp, bank.target_f0 > 0, bank.target_stats)
         self.index = faiss.IndexFlatL2(feats.shape[1])
         self.index.add(np.ascontiguousarray(feats, dtype=np.float32))
 

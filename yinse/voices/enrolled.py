@@ -19,7 +19,7 @@ import numpy as np
 from ..text import LyricSyllable
 from .base import Utterance, Voice, VoiceInfo
 from .speaking_pitch import hz_to_midi
-from .timbre import FRAME_S, TimbreBank, dio_f0
+from .timbre import FRAME_S, SPEECH_BASE_SHARE, TimbreBank, dio_f0
 
 #: A melody sounds most like the person (resemblyzer, against their held-out speech) with
 #: its middle 0–4 semitones above their speaking pitch: cathy, magicdata_f and vctk_p225
@@ -70,7 +70,8 @@ class EnrolledVoice(Voice):
         f0, t = dio_f0(x, sr)
         sp = pyworld.cheaptrick(x, f0, t, sr)
         # The owner's aperiodicity replaces the base voice's, so D4C is not run on it.
-        new_sp, new_ap = self.bank.convert(f0, sp, sr, phones=said.phones, speech_times_s=t)
+        new_sp, new_ap = self.bank.convert(f0, sp, sr, phones=said.phones, speech_times_s=t,
+                                           base_share=SPEECH_BASE_SHARE)
         f0 = np.where(f0 > 0, f0 * 2 ** (self.bank.pitch_shift_semitones / 12), 0.0)
         y = pyworld.synthesize(f0, new_sp, new_ap, sr, FRAME_S * 1000)
         return y.astype(np.float32), sr
