@@ -50,7 +50,7 @@ def speaking_pitch_hz(audio: np.ndarray, sr: int, *, excerpt_s: float = PITCH_EX
 
 def recordings_pitch_hz(clips: Sequence[tuple[np.ndarray, int]]) -> float:
     """The speaking pitch of a person's recordings (``(audio, sr)`` each): Harvest on
-    :data:`PITCH_RECORDINGS` of them, spread over the set (about 0.05 s per second)."""
+    :data:`PITCH_RECORDINGS` of them, spread over the set (4–6 s for 5 minutes of recordings)."""
     picks = np.unique(np.linspace(0, len(clips) - 1, min(PITCH_RECORDINGS, len(clips))).round().astype(int))
     f0 = [_harvest(resample(np.asarray(clips[i][0], np.float64), clips[i][1], PITCH_SR)) for i in picks]
     return typical_pitch_hz(np.concatenate(f0))
