@@ -479,6 +479,11 @@ def voice_show(
                f"bank {info['bank']}")  # fmt: skip
     for cat, (got, total) in (m.get("coverage") or {}).items():
         typer.echo(f"  coverage {cat}: {got}/{total}")
+    if info["speaking_hz"]:
+        from .voices.enrolled import home_midi
+
+        typer.echo(f"  speaks at {info['speaking_hz']:.0f} Hz; --key auto sings a song's middle note "
+                   f"at MIDI {home_midi(info['speaking_hz']):.0f}")  # fmt: skip
     if not info["consents"]:
         typer.echo("  consents: none (it cannot render)")
     for c in info["consents"]:

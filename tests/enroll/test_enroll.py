@@ -361,6 +361,10 @@ def test_the_voice_sings_key_auto_near_where_its_owner_speaks(consented_home, jo
     _, sung = pyin_f0(audio, sr, low_midi=30, high_midi=66)
     sung_midi = float(np.median(librosa.hz_to_midi(sung[np.isfinite(sung)])))
     assert abs(sung_midi - (speaking_midi + SING_ABOVE_SPEECH)) < 1.5, (sung_midi, speaking_midi)
+    # The owner can see where their voice speaks and sings.
+    shown = run("voice", "show", NAME)
+    assert f"speaks at {bank.speaking_hz:.0f} Hz" in shown.stdout
+    assert f"middle note at MIDI {speaking_midi + SING_ABOVE_SPEECH:.0f}" in shown.stdout
 
 
 def test_spoken_renders_carry_the_watermark(consented_home, tmp_path):

@@ -36,12 +36,15 @@ def describe(name: str, *, registry=None) -> dict:
     consents = [c.to_json() for c in registry.consents_for(name)]
     audit = registry.audit_for(name)
     bank = Path(record.bank_path)
+    stored = json.loads((bank / "bank.json").read_text()) if (bank / "bank.json").is_file() else {}
     return {
         "voice": record.to_json(),
         "consents": consents,
         "renders": len(audit),
         "last_render": audit[-1].created_at.isoformat() if audit else None,
         "bank": str(bank),
+        #: Harvest's speaking pitch of the owner (0: a bank made before it was stored).
+        "speaking_hz": round(float(stored.get("speaking_hz", 0.0)), 1),
         "quality_plot": str(bank / "quality.png") if (bank / "quality.png").exists() else None,
     }
 

@@ -31,6 +31,11 @@ SING_ABOVE_SPEECH = 2.0
 RANGE_HALF_SPAN = 18
 
 
+def home_midi(speaking_hz: float) -> float:
+    """Where ``--key auto`` puts a melody's median note for an owner speaking at this pitch."""
+    return hz_to_midi(speaking_hz) + SING_ABOVE_SPEECH
+
+
 class EnrolledVoice(Voice):
     def __init__(self, *, name: str, language: str, owner: str, base: Voice, bank_folder: Path):
         self.base = base
@@ -38,7 +43,7 @@ class EnrolledVoice(Voice):
         if self.bank.base_voice != base.name:
             raise ValueError(f"bank of '{name}' was built on '{self.bank.base_voice}', not '{base.name}'")
         if self.bank.speaking_hz:
-            home = hz_to_midi(self.bank.speaking_hz) + SING_ABOVE_SPEECH
+            home = home_midi(self.bank.speaking_hz)
             low, high = round(home) - RANGE_HALF_SPAN, round(home) + RANGE_HALF_SPAN
         else:  # a bank from before the speaking pitch was stored: the base voice's range, moved
             home = None
