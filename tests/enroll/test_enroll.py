@@ -367,6 +367,41 @@ def test_the_voice_sings_key_auto_near_where_its_owner_speaks(consented_home, jo
     assert f"middle note at MIDI {speaking_midi + SING_ABOVE_SPEECH:.0f}" in shown.stdout
 
 
+def test_speech_mixes_a_share_of_the_base_voice_moved_to_the_owner(consented_home):
+    """A clone's speech mixes SPEECH_BASE_SHARE of the base voice's own envelope, moved to
+    the owner's cepstral statistics, into the owner's units (for words): on voiced frames
+    the share moves the envelope that far towards the moved base envelope (measured here:
+    0.232 → 0.190 at 0.2; all the way, 0.051, what smoothing and re-coding leave)."""
+    import pyworld
+
+    from yinse.voices.timbre import (
+        MATCH_DIMS,
+        SPEECH_BASE_SHARE,
+        TimbreBank,
+        code_envelope,
+        dio_f0,
+        normalised_cepstra,
+    )
+
+    bank = TimbreBank.load(Path(Registry().get_voice(NAME).bank_path))
+    said = get_voice("joe").speak_utterance("A quiet river runs past the old mill every morning.")
+    x = said.audio.astype(np.float64)
+    f0, t = dio_f0(x, said.sr)
+    sp = pyworld.cheaptrick(x, f0, t, said.sr)
+    coded = code_envelope(sp, said.sr)
+    mean, std = bank.target_stats
+    moved = normalised_cepstra(coded, bank.base_mean, bank.base_std) * std + mean
+    voiced = f0 > 0
+
+    def distance(share: float) -> float:
+        out, _ = bank.convert(f0, sp, said.sr, phones=said.phones, speech_times_s=t, base_share=share)
+        return float(np.mean(np.abs(code_envelope(out, said.sr)[voiced, 1 : MATCH_DIMS + 1] - moved[voiced])))
+
+    units, mixed, base = distance(0.0), distance(SPEECH_BASE_SHARE), distance(1.0)
+    assert base < 0.3 * units, (base, units)
+    assert (1 - SPEECH_BASE_SHARE) * units * 0.9 < mixed < (1 - SPEECH_BASE_SHARE) * units * 1.1, (mixed, units)
+
+
 def test_spoken_renders_carry_the_watermark(consented_home, tmp_path):
     texts = [
         TEXT,
