@@ -228,9 +228,10 @@ def main() -> None:
               f"RTF {np.median([r['rtf'] for r in part]):.3f}")  # fmt: skip
     guided = [r for r in rows if r["lyrics"]]
     if guided:
+        without = {(r["input"], r["target"]): r for r in plain}  # the same clip without lyrics
         pairs = []
         for g in guided:
-            p = next(r for r in plain if (r["input"], r["target"]) == (g["input"], g["target"]))
+            p = without[g["input"], g["target"]]
             pairs.append({"kind": g["kind"], "input": g["input"], "source → target": f"{g['source']} → {g['target']}",
                           "to target": f"{p['to_target']:.3f} → {g['to_target']:.3f}",
                           "to source": f"{p['to_source']:.3f} → {g['to_source']:.3f}",
@@ -240,8 +241,7 @@ def main() -> None:
         print("\nWithout → with --lyrics:\n")
         print(table(pairs, list(pairs[0])))
         for kind in ("speech", "singing"):
-            gs = [(g, next(r for r in plain if (r["input"], r["target"]) == (g["input"], g["target"])))
-                  for g in guided if g["kind"] == kind]  # fmt: skip
+            gs = [(g, without[g["input"], g["target"]]) for g in guided if g["kind"] == kind]
             if gs:
                 print(f"{kind} ({len(gs)}): median to target {np.median([p['to_target'] for _, p in gs]):.3f} → "
                       f"{np.median([g['to_target'] for g, _ in gs]):.3f}, margin "

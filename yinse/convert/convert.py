@@ -133,10 +133,11 @@ def convert(
     phones = lyric_phones(lyrics, np.concatenate(coded_chunks), stats, sr, bank) if lyrics else []
 
     out = np.zeros(len(x_all))
-    for k, ((start, end), (f0, _), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
+    for k, ((start, end), (f0, times), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
         t0, t1 = start / sr, end / sr
         in_chunk = [(p, s - t0, e - t0) for p, s, e in phones if e > t0 and s < t1]
-        y = _convert_chunk(x_all[start:end], f0, coded, matcher, stats, sr, shift, top_db, keep_breath, in_chunk)
+        y = _convert_chunk(x_all[start:end], f0, times, coded, matcher, stats, sr, shift, top_db, keep_breath,
+                           in_chunk)  # fmt: skip
         length = min(len(y), end - start)  # WORLD may return a few samples more or less
         out[start : start + length] += y[:length]
         if progress:
@@ -159,8 +160,9 @@ def _pitch_track(x_all: np.ndarray, bounds, sr: int, floor_hz: float) -> list[tu
     return [dio_f0(x_all[start:end], sr, floor_hz=floor_hz, ceil_hz=1000.0) for start, end in bounds]
 
 
-def _convert_chunk(x, f0, coded, matcher: FrameMatcher, stats, sr, shift, top_db, keep_breath, phones):
-    """One chunk re-voiced; ``phones`` (label, start_s, end_s in the chunk) from lyrics."""
+def _convert_chunk(x, f0, times, coded, matcher: FrameMatcher, stats, sr, shift, top_db, keep_breath, phones):
+    """One chunk re-voiced; ``times``: its frames' times (DIO's); ``phones`` (label,
+    start_s, end_s in the chunk) from lyrics."""
     import pyworld
     from scipy.ndimage import uniform_filter1d
 
@@ -172,7 +174,6 @@ def _convert_chunk(x, f0, coded, matcher: FrameMatcher, stats, sr, shift, top_db
     if phones:
         # Lyrics: the middle of each phone is played by a unit of that phone of the target,
         # as a clone's speech is (closer timbre than frame by frame: docs/BENCHMARKS.md).
-        times = np.arange(len(f0)) * FRAME_S
         position = bank.play_units(coded, voiced, phones, times, stats)
         # Only the middle of each phone: its edges, where the alignment errs by tens of ms,
         # are chosen frame by frame, which follows the input's own transitions.
@@ -196,8 +197,7 @@ def _convert_chunk(x, f0, coded, matcher: FrameMatcher, stats, sr, shift, top_db
         breath = ~voiced & active & (level_db < top_db - BREATH_BELOW_DB)
         breath &= uniform_filter1d(voiced.astype(float), 20) == 0  # in a pause, not a consonant
         if breath.any():
-            t = np.arange(len(f0)) * FRAME_S
-            own_sp = pyworld.cheaptrick(np.ascontiguousarray(x), f0, t, sr)
+            own_sp = pyworld.cheaptrick(np.ascontiguousarray(x), f0, times, sr)
             sp[breath] = own_sp[breath]
             ap[breath] = 1.0 - 1e-6
     sp[~active] = sp[~active] * 1e-6

@@ -31,12 +31,14 @@ def _voice(name: str, registry):
 def describe(name: str, *, registry=None) -> dict:
     """Everything a report about one voice shows: the record, every consent with its state,
     the number of renders audited, and where the bank and its quality plot lie."""
+    from ..voices.timbre import TimbreBank
+
     registry = _registry(registry)
     record = _voice(name, registry)
     consents = [c.to_json() for c in registry.consents_for(name)]
     audit = registry.audit_for(name)
     bank = Path(record.bank_path)
-    stored = json.loads((bank / "bank.json").read_text()) if (bank / "bank.json").is_file() else {}
+    stored = TimbreBank.read_meta(bank) if (bank / "bank.json").is_file() else {}
     return {
         "voice": record.to_json(),
         "consents": consents,

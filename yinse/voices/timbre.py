@@ -369,9 +369,14 @@ class TimbreBank:
                 "labels": list(self.label_names), "format": 2}  # fmt: skip
         (folder / "bank.json").write_text(json.dumps(meta, indent=1))
 
+    @staticmethod
+    def read_meta(folder: Path) -> dict:
+        """The bank's small facts (rate, base voice, pitches, phone labels) without its arrays."""
+        return json.loads((folder / "bank.json").read_text())
+
     @classmethod
     def load(cls, folder: Path) -> TimbreBank:
-        meta = json.loads((folder / "bank.json").read_text())
+        meta = cls.read_meta(folder)
         with np.load(folder / "bank.npz") as z:
             arrays = {k: z[k] for k in z.files}
         f32 = {k: arrays[k].astype(np.float32) for k in ("keys", "target_sp", "target_ap")}
