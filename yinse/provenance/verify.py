@@ -56,6 +56,7 @@ def verify_file(path: str | os.PathLike) -> dict:
         "speed": found.speed,
         #: the detector's reason: decoded, present but unreadable, none found, too short...
         "reason": found.reason,
+        "too_short": found.too_short,
     }
 
     registry = Registry()
@@ -93,7 +94,7 @@ def _summarise(report: dict) -> tuple[str, list[str]]:
     mark, c2pa, labels = report["watermark"], report["c2pa"], report["labels"]
     missing = []
     if not mark["found"]:
-        missing.append("watermark (too short to read)" if _too_short(mark) else "watermark")
+        missing.append("watermark (too short to read)" if mark["too_short"] else "watermark")
     if report["record"] is None:
         missing.append("registry record")
     if c2pa["state"] == "absent":
@@ -125,14 +126,10 @@ def _summarise(report: dict) -> tuple[str, list[str]]:
     return what, missing
 
 
-def _too_short(mark: dict) -> bool:
-    return str(mark.get("reason") or "").startswith("too short")
-
-
 def _watermark_line(mark: dict) -> str:
     if mark["found"]:
         return f"found, payload {mark['payload']}, confidence {mark['confidence']:.3f}"
-    return f"not readable ({mark['reason']})" if _too_short(mark) else "not found"
+    return f"not readable ({mark['reason']})" if mark["too_short"] else "not found"
 
 
 def _consent_line(consent: dict) -> str:

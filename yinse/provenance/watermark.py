@@ -105,7 +105,8 @@ class Detection:
     ``speed``).  ``speed``: the speed change found (resampling: pitch and tempo), 1.0 if
     none; ``tempo``: the tempo change found with pitch kept, 1.0 if none.  ``windows``:
     how many whole periods of the mark the analysed audio held.  ``reason``: a sentence
-    saying why."""
+    saying why.  ``too_short``: the audio is under :data:`MIN_DETECT_S`, so nothing was
+    looked for (a marked file cut that short says nothing against its mark)."""
 
     found: bool
     payload: bytes | None
@@ -115,6 +116,7 @@ class Detection:
     windows: int
     reason: str = ""
     tempo: float | None = None
+    too_short: bool = False
 
 
 # ======================================================================================
@@ -610,7 +612,7 @@ def detect(audio: np.ndarray, sr: int, *, key: bytes) -> Detection:
     x = _check_audio(audio, sr)
     seconds = len(x) / sr
     if seconds < MIN_DETECT_S - 1e-9:
-        return Detection(False, None, 0.0, None, None, 0,
+        return Detection(False, None, 0.0, None, None, 0, too_short=True,
                          reason=f"too short: {seconds:.2f} s, the detector needs {MIN_DETECT_S:.0f} s")  # fmt: skip
     if float(np.mean(x**2)) < 1e-14:
         return Detection(False, None, 0.0, None, None, 1, reason="silent: nothing to detect")
