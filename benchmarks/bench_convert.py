@@ -20,10 +20,11 @@ recordings are joe saying held-out script lines.
   played by a unit of the target (``yinse convert --lyrics``); the report sets each beside
   the same clip without lyrics.
 * accompaniment: the dry recordings of ../shared/data (singing and speech) against the same
-  recordings with a band rendered by Yinse mixed in at −12, −6 and 0 dB (band loudness
-  against the voice): share of each refused.
+  recordings with a band rendered by Yinse in each of six styles mixed in at −12, −6 and
+  0 dB (band loudness against the voice): share of each refused.
 
     python -m benchmarks.bench_convert [--json out.json] [--lyrics] [--skip-accompaniment]
+    python -m benchmarks.bench_convert --accompaniment-only
 """
 
 from __future__ import annotations
@@ -171,8 +172,26 @@ def _shift_of(record) -> float:
     return float(Registry().find_by_render_id(record.render_id).settings["key_shift"])
 
 
+#: Bands mixed under the dry recordings; the first three (and every other dry file) chose
+#: the check's limits, the rest test them.
+BAND_STYLES = ("pop", "rock", "folk", "ballad", "guofeng", "electronic")
+BAND_LEVELS_DB = (-12, -6, 0)
+#: Dry recordings are checked as they are and with a noisy room's steady hiss this far
+#: under the voice (their pauses then are not quiet, yet hold no band).
+NOISE_DB = -20
+
+
+def noises(n: int, rms: float, seed: int = 0) -> dict[str, np.ndarray]:
+    """White and pink (−3 dB per octave) noise of ``n`` samples at ``rms``."""
+    white = np.random.default_rng(seed).normal(0, 1, n)
+    pink = np.fft.irfft(np.fft.rfft(white) / np.sqrt(np.arange(n // 2 + 1) + 1), n)
+    return {"white": white * rms, "pink": pink * rms / np.std(pink)}
+
+
 def accompaniment() -> dict:
-    """Refusal rates of the accompaniment check on dry recordings and on band mixes."""
+    """Refusal rates of the accompaniment check on the dry recordings (also with noise) and
+    on the same mixed with a Yinse band of each style at each level against the voice's
+    loudness; "chose" is the half of the dry files the limits were chosen on."""
     import soundfile as sf
 
     from yinse.convert.analysis import accompaniment_score
@@ -180,25 +199,37 @@ def accompaniment() -> dict:
     from yinse.songs import SongRequest, make_song
 
     tmp = Path(tempfile.mkdtemp())
-    make_song(SongRequest("[verse]\nSail away sail away\nOver the silver sea\n[chorus]\nSail away sail away\n"
-                          "Bring my heart back to me\n", "joe", style="pop"), tmp / "band")  # fmt: skip
-    band = sum(sf.read(p, dtype="float32")[0].mean(1) for p in (tmp / "band" / "stems").glob("*.wav")
-               if p.stem != "vocal")  # fmt: skip
-    band = resample(band, 48000, 16000)
+    bands = {}
+    for style in BAND_STYLES:
+        make_song(SongRequest("[verse]\nSail away sail away\nOver the silver sea\n[chorus]\nSail away sail away\n"
+                              "Bring my heart back to me\n", "joe", style=style), tmp / style)  # fmt: skip
+        band = sum(sf.read(p, dtype="float32")[0].mean(1) for p in (tmp / style / "stems").glob("*.wav")
+                   if p.stem != "vocal")  # fmt: skip
+        bands[style] = resample(band, 48000, 16000)[16000 * 10 :]  # past the intro
     files = sorted((DATA / "singing").rglob("*.flac")) + sorted((DATA / "speech").rglob("*.flac"))[::8]
-    refused: dict[str, list[bool]] = {"dry": [], "-12": [], "-6": [], "0": []}
-    for f in files:
+    refused: dict[tuple[str, str], list[bool]] = {}
+    for k, f in enumerate(files):
+        half = "chose" if k % 2 == 0 else "checks"
         x, sr = sf.read(f, dtype="float32")
         x = resample(x.mean(1) if x.ndim == 2 else x, sr, 16000)
         if len(x) < 16000:
             continue
-        refused["dry"].append(accompaniment_score(x, 16000).score >= 1)
-        start = 16000 * 10
-        b = np.resize(band[start:], len(x))
-        b = b * np.sqrt(np.mean(x**2) / (np.mean(b**2) + 1e-12))
-        for db in ("-12", "-6", "0"):
-            refused[db].append(accompaniment_score(x + b * 10 ** (float(db) / 20), 16000).score >= 1)
-    return {k: {"files": len(v), "refused": float(np.mean(v))} for k, v in refused.items()}
+        refused.setdefault(("dry", half), []).append(accompaniment_score(x, 16000).accompanied)
+        for colour, noise in noises(len(x), np.sqrt(np.mean(x**2)) * 10 ** (NOISE_DB / 20)).items():
+            refused.setdefault((f"dry + {colour} noise {NOISE_DB:+d} dB", half), []).append(
+                accompaniment_score(x + noise, 16000).accompanied
+            )
+        for style, band in bands.items():
+            b = np.resize(band, len(x))
+            b = b * np.sqrt(np.mean(x**2) / (np.mean(b**2) + 1e-12))
+            for db in BAND_LEVELS_DB:
+                mixed = accompaniment_score(x + b * 10 ** (db / 20), 16000).accompanied
+                refused.setdefault((style, f"{db:+d} dB"), []).append(mixed)
+    report = {f"{who} {what}": {"files": len(v), "refused": float(np.mean(v))} for (who, what), v in refused.items()}
+    for db in BAND_LEVELS_DB:
+        every = [r for style in BAND_STYLES for r in refused[style, f"{db:+d} dB"]]
+        report[f"all bands {db:+d} dB"] = {"files": len(every), "refused": float(np.mean(every))}
+    return report
 
 
 def main() -> None:
@@ -206,7 +237,13 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--lyrics", action="store_true", help="also convert the inputs with known words with them")
     parser.add_argument("--skip-accompaniment", action="store_true")
+    parser.add_argument("--accompaniment-only", action="store_true", help="only the accompaniment check (6 minutes)")
     args = parser.parse_args()
+    if args.accompaniment_only:
+        with tempfile.TemporaryDirectory() as home:
+            os.environ["YINSE_HOME"] = home
+            print(json.dumps(accompaniment(), indent=1))
+        return
     with tempfile.TemporaryDirectory() as home:
         os.environ["YINSE_HOME"] = home
         real = enroll_targets()

@@ -79,16 +79,62 @@ def test_long_input_is_converted_in_parts(in_home, singing, tmp_path, monkeypatc
     assert cents <= 25 and vuv >= 0.85, (cents, vuv)
 
 
-def test_accompaniment_is_told_from_a_dry_voice(singing):
+@pytest.fixture(scope="module")
+def band(singing):
+    """A ballad band (piano, strings, drums, bass) from the composer and the SoundFont, as
+    long as the singing clip and at its loudness: 16 kHz mono."""
+    from yinse.compose.arrange import arrange
+    from yinse.compose.sheet import read_sheet
+    from yinse.compose.song import compose
+    from yinse.core.audio import resample
+    from yinse.render.soundfont import render_tracks
+
+    comp = compose(read_sheet("[verse]\nSail away sail away\nOver the silver sea\n"), style="ballad")
+    stems = render_tracks(arrange(comp).to_midi(with_vocal=False), sr=16000)
+    mono = sum(s.mean(axis=1) for s in stems.values())
     x, sr = sf.read(singing, dtype="float32")
-    dry = accompaniment_score(x, sr)
-    assert dry.score < 1
-    t = np.arange(len(x)) / sr
-    # a band: a sustained chord in the rests and under the voice, and a bass line
-    band = sum(np.sin(2 * np.pi * f * t) for f in (130.8, 164.8, 196.0, 261.6)) / 4
-    band += np.sin(2 * np.pi * 65.4 * t) * 0.5
-    band *= np.sqrt(np.mean(x**2) / np.mean(band**2))
-    assert accompaniment_score(x + band, sr).score >= 1
+    voice = resample(x, sr, 16000)
+    mono = np.resize(mono[16000 * 4 :], len(voice))  # past the first bar
+    return voice, mono * np.sqrt(np.mean(voice**2) / np.mean(mono**2))
+
+
+def test_accompaniment_is_told_from_a_dry_voice(band):
+    voice, accompaniment = band
+    dry = accompaniment_score(voice, 16000)
+    assert not dry.accompanied and dry.floor_db < -30
+    for db in (-12, -6, 0):
+        mixed = accompaniment_score(voice + accompaniment * 10 ** (db / 20), 16000)
+        assert mixed.accompanied, (db, mixed)
+
+
+def test_noisy_or_padded_dry_voices_are_not_taken_for_a_band(band):
+    """A room's noise fills the pauses too, but changes at random; digital silence is no
+    evidence either way."""
+    voice, _ = band
+    rng = np.random.default_rng(1)
+    for noise_db in (-30, -12):
+        noise = rng.normal(0, np.sqrt(np.mean(voice**2)) * 10 ** (noise_db / 20), len(voice))
+        noisy = accompaniment_score(voice + noise, 16000)
+        assert noisy.floor_db > -24 or noise_db == -30  # the pauses are not quiet ...
+        assert not noisy.accompanied, (noise_db, noisy)  # ... but it is noise, not a band
+    padded = np.concatenate([np.zeros(16000 * 20), voice, np.zeros(16000 * 20)])
+    assert not accompaniment_score(padded, 16000).accompanied
+
+
+def test_a_song_with_its_band_is_refused_and_nothing_is_written(band, tmp_path):
+    """Through a real codec (MP3) and the whole pipeline: the refusal names the evidence
+    and what to do."""
+    import subprocess
+
+    voice, accompaniment = band
+    wav, mp3 = tmp_path / "song.wav", tmp_path / "song.mp3"
+    mix = voice + accompaniment * 10 ** (-6 / 20)
+    sf.write(wav, mix / np.abs(mix).max() * 0.9, 16000)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(wav), "-b:a", "96k", str(mp3)], check=True)
+    out = tmp_path / "out.wav"
+    with pytest.raises(InputError, match="accompaniment.*where the voice rests.*dry vocal"):
+        convert_to_file(ConvertRequest(str(mp3), "joe"), out)
+    assert not out.exists()
 
 
 def test_long_input_is_cut_in_pauses():
