@@ -210,9 +210,10 @@ def active_power(x: np.ndarray, sr: int) -> float:
     return float(np.mean(p[p > p.max() * 1e-3]))
 
 
-def in_a_room(audio: np.ndarray, sr: int, rng: np.random.Generator, speed: float):
-    """±5 % speed by resampling, reverb (noise-burst tail), pink noise at 20 dB SNR, 16 kHz."""
-    from scipy.signal import fftconvolve
+def in_a_room(audio: np.ndarray, sr: int, rng: np.random.Generator, speed: float, *, phone: bool = False):
+    """±5 % speed by resampling, reverb (noise-burst tail), pink noise at 20 dB SNR, 16 kHz;
+    ``phone``: then through a telephone channel too (300–3400 Hz at 8 kHz)."""
+    from scipy.signal import butter, fftconvolve, sosfiltfilt
 
     from yinse.core.audio import resample
 
@@ -226,7 +227,11 @@ def in_a_room(audio: np.ndarray, sr: int, rng: np.random.Generator, speed: float
     ir[0] = 1.0
     x = fftconvolve(x, ir)[: len(x) + n // 2]
     noise = pink_noise(len(x), rng) * np.sqrt(active_power(x, sr) / 10 ** (SNR_DB / 10))
-    x = resample(x + noise, sr, ROOM_SR)
+    x = x + noise
+    if phone:
+        x = resample(sosfiltfilt(butter(6, [300, 3400], btype="band", fs=sr, output="sos"), x), sr, 8000)
+        sr = 8000
+    x = resample(x, sr, ROOM_SR)
     return (0.9 * x / np.max(np.abs(x))).astype(np.float32), ROOM_SR
 
 

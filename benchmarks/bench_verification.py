@@ -19,6 +19,14 @@ its own speaker; they are only ever probes against the corpora, never paired wit
   same speaker = target, different speakers = impostor.  A wider impostor row adds every
   other speaker's centroid of all their (1–4) utterances.
 
+* Rooms (``--rooms``, instead of the above): each speaker with ≥ 10 utterances enrolled
+  from its first 5 clean clips; probes of consent length (three other utterances joined,
+  about 10 s) clean, in a room (``bench_consent.in_a_room`` at its own speed: reverb RT60
+  0.4 s, pink noise 20 dB SNR), in the room on a phone (300–3400 Hz), and in the room at
+  ±5 % speed (bench_consent's room); every other speaker's probe in the same condition is an
+  impostor.  Enrolled two ways: the 5 clean clips, and those plus a room and a phone copy
+  of each (a multi-condition centroid).
+
 Rates are reported at the shipped thresholds (``SAME_SPEAKER_THRESHOLD`` and
 ``PROTECTED_VOICE_THRESHOLD`` in ``yinse.registry.speaker``), with threshold sweeps, and
 beside them the plain rule's value: the smallest multiple of 0.01 with FAR ≤ 1 % on the
@@ -26,6 +34,7 @@ trials.  Thresholds chosen on the trials they are reported on: an optimistic est
 
     python -m benchmarks.bench_verification [--json out.json] [--draws 3] [--enroll 5]
         [--set-size 5] [--max-sets 6] [--seed 0]
+    python -m benchmarks.bench_verification --rooms
 """
 
 from __future__ import annotations
@@ -356,6 +365,56 @@ def sweep_b(b: Trials, b_wide: Trials, thresholds) -> list[dict]:
     return rows
 
 
+ROOM_CONDITIONS = ("clean", "room", "room, phone", "room, ±5 % speed")
+
+
+def rooms(speakers: dict[str, list[Utt]], seed: int) -> list[dict]:
+    """Consent-length probes in rooms against clean and multi-condition centroids."""
+    from benchmarks.bench_consent import in_a_room
+    from yinse.core.audio import resample
+    from yinse.registry.speaker import SAME_SPEAKER_THRESHOLD, embed, mean_embedding, similarity
+
+    rng = np.random.default_rng(seed)
+    sr = 16000
+
+    def load(u: Utt) -> np.ndarray:
+        x, rate = sf.read(u.path, dtype="float32")
+        return resample((x.mean(axis=1) if x.ndim == 2 else x).astype(np.float64), rate, sr)
+
+    def copy(x: np.ndarray, condition: str, k: int) -> np.ndarray:
+        if condition == "clean":
+            return x
+        speed = (0.95, 1.05)[k % 2] if "speed" in condition else 1.0
+        return in_a_room(x, sr, rng, speed, phone="phone" in condition)[0]
+
+    centroids: dict[str, dict[str, np.ndarray]] = {"5 clean clips": {}, "+ room and phone copies": {}}
+    probes: dict[str, list[tuple[str, np.ndarray]]] = defaultdict(list)
+    for name, utts in speakers.items():
+        if len(utts) < 10:
+            continue
+        clean = [load(u) for u in utts[:5]]
+        own = [embed(x, sr=sr) for x in clean]
+        centroids["5 clean clips"][name] = mean_embedding(own)
+        extra = [embed(copy(x, c, 0), sr=sr) for x in clean for c in ("room", "room, phone")]
+        centroids["+ room and phone copies"][name] = mean_embedding(own + extra)
+        rest = utts[5:]
+        for k in range(min(3, len(rest) // 3)):
+            joined = np.concatenate([load(u) for u in rest[3 * k : 3 * k + 3]])
+            for condition in ROOM_CONDITIONS:
+                probes[condition].append((name, embed(copy(joined, condition, k), sr=sr)))
+    rows = []
+    for how, cents in centroids.items():
+        for condition in ROOM_CONDITIONS:
+            target = [similarity(e, cents[s]) for s, e in probes[condition]]
+            impostor = [similarity(e, cents[o]) for s, e in probes[condition] for o in cents if o != s]
+            frr, far = np.mean(np.array(target) < SAME_SPEAKER_THRESHOLD), np.mean(np.array(impostor) >= SAME_SPEAKER_THRESHOLD)
+            rows.append({"centroid": how, "probe": condition, "targets": len(target), "impostors": len(impostor),
+                         "min target": min(target), "median target": float(np.median(target)),
+                         "max impostor": max(impostor), f"FRR % at {SAME_SPEAKER_THRESHOLD:.2f}": 100 * frr,
+                         f"FAR % at {SAME_SPEAKER_THRESHOLD:.2f}": 100 * far})  # fmt: skip
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -364,9 +423,15 @@ def main() -> None:
     parser.add_argument("--set-size", type=int, default=5, help="utterances per set in B (5)")
     parser.add_argument("--max-sets", type=int, default=6, help="sets per speaker in B (6)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rooms", action="store_true", help="only consent-length probes in rooms (5 minutes)")
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit("../shared/data is not beside the repository")
+    if args.rooms:
+        found = rooms(collect(), args.seed)
+        print(f"\n# Consent probes in rooms — {machine()}\n")
+        print(table(found, list(found[0]), {"min target": ".3f", "median target": ".3f", "max impostor": ".3f"}))
+        return
 
     from yinse.registry import speaker as spk
 
