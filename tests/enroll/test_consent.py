@@ -95,6 +95,7 @@ def test_someone_else_reading_the_statement_is_refused_for_the_speaker(voice, tm
     with pytest.raises(ConsentError, match="not spoken by the enrolled person") as refused:
         record_consent(voice, audio_path=impostor, challenge_id=challenge.id)
     assert "speaker similarity" in str(refused.value)  # the measured score is shown
+    assert "room" in str(refused.value) and "--attested-by" in str(refused.value)  # and what to do
     assert_no_consent()
     assert Registry().get_challenge(challenge.id).used_at is None  # still usable by the owner
 

@@ -310,7 +310,9 @@ def record_consent(
         raise ConsentError(
             f"the consent recording is not spoken by the enrolled person of '{voice_name}' "
             f"(speaker similarity {check.speaker_score:.2f} < {check.speaker_threshold:.2f}); "
-            "the owner must record it themselves"
+            "the owner must record it themselves, in the room and with the microphone of the "
+            "enrollment recordings (another room or a phone lowers the similarity by 0.2–0.3), "
+            "or an operator can attest the consent with --attested-by"
         )
     if not check.text_ok:
         which = "the statement" if check.statement_score < check.text_threshold else "this challenge phrase"
