@@ -12,7 +12,9 @@ recordings are joe saying held-out script lines.
   voiced/unvoiced agreement over all frames (target ≥ 90 %).
 * timbre: resemblyzer cosine of the output to the target's real centroid and to the
   source's (target ≥ 0.75 and ≥ source + 0.10).  For singing inputs the source centroid is
-  the input clip itself.
+  the input clip itself; where GTSinger names the singer (``EN-Alto-2-…``, ``zh01_…``: the
+  same prefix is taken to be the same singer), ``to_singer`` is the cosine to the centroid
+  of the singer's other recordings, which do not share the input's words and melody.
 * speed: conversion time / input duration (target RTF ≤ 0.2), consent gate and output stage
   included.
 * lyrics (``--lyrics``): every input whose words are known (the speech clips' transcripts,
@@ -121,7 +123,22 @@ def convert_one(
     return {"seconds": seconds, "rtf": seconds / info.duration, "record": record}, audio, sr
 
 
-def run_conversions(real: dict[str, np.ndarray], with_lyrics: bool = False) -> list[dict]:
+def singer_centroid(path: Path) -> np.ndarray | None:
+    """The centroid of the singer's other GTSinger recordings (same name prefix), without the
+    input; None where the data does not name the singer (M4Singer)."""
+    import soundfile as sf
+
+    from yinse.registry.speaker import centroid
+
+    if "gtsinger" not in path.parts:
+        return None
+    stem = path.stem
+    prefix = "-".join(stem.split("-")[:3]) + "-" if stem.startswith("EN-") else stem.split("_")[0] + "_"
+    others = [p for p in sorted(path.parent.glob(prefix + "*.flac")) if p != path]
+    return centroid([sf.read(p, dtype="float32") for p in others]) if others else None
+
+
+def run_conversions(real: dict[str, np.ndarray], with_lyrics: bool = False, kinds=("speech", "singing")) -> list[dict]:
     import soundfile as sf
 
     from yinse.registry.speaker import centroid, embed, similarity
@@ -141,6 +158,8 @@ def run_conversions(real: dict[str, np.ndarray], with_lyrics: bool = False) -> l
     if with_lyrics:  # lyrics are said by the target's base voice: same-language pairs only
         jobs += [(*job[:6], True) for job in jobs if job[5] and _language(job[1], job[0]) == _language(job[2])]
     for path, source, target, key, kind, words, guided in jobs:
+        if kind not in kinds:
+            continue
         x, sr_in = sf.read(path, dtype="float32")
         x = x.mean(1) if x.ndim == 2 else x
         info, y, sr_out = convert_one(path, target, key, out_dir, words if guided else None)
@@ -148,10 +167,13 @@ def run_conversions(real: dict[str, np.ndarray], with_lyrics: bool = False) -> l
         cents, vuv = melody_kept(x, sr_in, y, sr_out, shift)
         e = embed(y, sr=sr_out)
         source_c = real[source] if source else centroid([(x, sr_in)])
+        singer = None if source else singer_centroid(path)
         rows.append({
             "kind": kind, "lyrics": guided, "input": path.name, "source": source or path.parent.name, "target": target,
             "key": shift, "cents": cents, "vuv": vuv, "to_target": similarity(e, real[target]),
             "to_source": similarity(e, source_c), "rtf": info["rtf"],
+            "to_singer": similarity(e, singer) if singer is not None else float("nan"),
+            "input_to_singer": similarity(embed(x, sr=sr_in), singer) if singer is not None else float("nan"),
         })  # fmt: skip
         print(rows[-1], flush=True)
     return rows
@@ -237,7 +259,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--lyrics", action="store_true", help="also convert the inputs with known words with them")
     parser.add_argument("--skip-accompaniment", action="store_true")
-    parser.add_argument("--accompaniment-only", action="store_true", help="only the accompaniment check (6 minutes)")
+    parser.add_argument("--accompaniment-only", action="store_true", help="only the accompaniment check (8 minutes)")
+    parser.add_argument("--singing-only", action="store_true", help="only the singing inputs (implies --skip-accompaniment)")
     args = parser.parse_args()
     if args.accompaniment_only:
         with tempfile.TemporaryDirectory() as home:
@@ -248,16 +271,19 @@ def main() -> None:
         os.environ["YINSE_HOME"] = home
         real = enroll_targets()
         real["joe"] = joe_centroid()
-        rows = run_conversions(real, args.lyrics)
-        acc = None if args.skip_accompaniment else accompaniment()
+        rows = run_conversions(real, args.lyrics, ("singing",) if args.singing_only else ("speech", "singing"))
+        acc = None if args.skip_accompaniment or args.singing_only else accompaniment()
         print("accompaniment check:", acc, flush=True)
     print(f"\n## Voice conversion — {machine()}\n")
     plain = [r for r in rows if not r["lyrics"]]
-    print(table(plain, ["kind", "input", "source", "target", "key", "cents", "vuv", "to_target", "to_source", "rtf"],
+    print(table(plain, ["kind", "input", "source", "target", "key", "cents", "vuv", "to_target", "to_source",
+                        "to_singer", "input_to_singer", "rtf"],
                 {"cents": ".1f", "vuv": ".2f", "to_target": ".3f", "to_source": ".3f", "rtf": ".3f",
-                 "key": "+.0f"}))  # fmt: skip
+                 "key": "+.0f", "to_singer": ".3f", "input_to_singer": ".3f"}))  # fmt: skip
     for kind in ("speech", "singing"):
         part = [r for r in plain if r["kind"] == kind]
+        if not part:
+            continue
         print(f"\n{kind}: median cents {np.median([r['cents'] for r in part]):.1f}, "
               f"V/UV {np.median([r['vuv'] for r in part]):.2f}, to target "
               f"{np.median([r['to_target'] for r in part]):.3f}, margin "
