@@ -388,12 +388,14 @@ def voice_consent(
             raise _usage("--record makes its own recording; leave out --audio and --challenge")
         c.check_microphone()
         issued = c.start_consent(name)
-        typer.echo(f"Read this aloud after pressing Enter, then press Enter again:\n\n    {issued.statement}\n")
+        typer.echo("Read this aloud after pressing Enter, then press Enter again (in the room and with the "
+                   f"microphone of the enrollment recordings):\n\n    {issued.statement}\n")
         audio = c.record_from_microphone(wait=lambda: input())
         challenge = issued.id
     if audio is None and challenge is None:
         issued = c.start_consent(name)
-        typer.echo("The owner reads this aloud, in one recording:\n")
+        typer.echo("The owner reads this aloud, in one recording, in the room and with the microphone of the "
+                   "enrollment recordings (the speaker check compares the two):\n")
         typer.echo(f"    {issued.statement}\n")
         typer.echo(f"challenge {issued.id} (valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC); then run:")
         typer.echo(f"    yinse voice consent {name} --audio consent.wav --challenge {issued.id}")

@@ -95,8 +95,9 @@ def test_consent_prints_the_statement_and_a_challenge():
     # ... and the owner is shown exactly the statement it asks for, with its fresh phrase.
     assert issued.statement.startswith(STATEMENTS["zh"]) and issued.phrase in issued.statement
     assert issued.statement in result.stdout
-    # And how to hand in the recording.
+    # And how to hand in the recording, made where the enrollment was recorded.
     assert f"--challenge {challenge_id}" in result.stdout
+    assert "microphone of the enrollment recordings" in result.stdout
 
 
 def test_consent_for_an_unknown_voice_is_refused(tmp_path):
