@@ -12,6 +12,8 @@ its own speaker; they are only ever probes against the corpora, never paired wit
 * A, consent check: for each speaker with ≥ 10 utterances, ``--draws`` random enrollments of
   ``--enroll`` utterances → centroid; held-out utterances of the same speaker are target
   trials, every utterance of every other speaker an impostor trial (one clip vs centroid).
+  Probes are embedded as the consent check embeds a recording (steady noise subtracted),
+  centroids as enrollment does (clips as they are).
 * A, short probes: the same trials with each probe cut to its first 1.5 s of speech (after
   silence trimming), to see how short consent recordings behave.
 * B, protected-voice guard: speakers with ≥ 2 × ``--set-size`` utterances, split into
@@ -23,8 +25,8 @@ its own speaker; they are only ever probes against the corpora, never paired wit
   from its first 5 clean clips; probes of consent length (three other utterances joined,
   about 10 s) clean, in a room (``bench_consent.in_a_room`` at its own speed: reverb RT60
   0.4 s, pink noise 20 dB SNR), in the room on a phone (300–3400 Hz), and in the room at
-  ±5 % speed (bench_consent's room); every other speaker's probe in the same condition is an
-  impostor.  Enrolled two ways: the 5 clean clips, and those plus a room and a phone copy
+  ±5 % speed (bench_consent's room), and with pink noise alone (20 dB SNR); every other
+  speaker's probe in the same condition is an impostor.  Enrolled two ways: the 5 clean clips, and those plus a room and a phone copy
   of each (a multi-condition centroid).
 
 Rates are reported at the shipped thresholds (``SAME_SPEAKER_THRESHOLD`` and
@@ -69,6 +71,8 @@ class Utt:
     duration_s: float
     emb: np.ndarray | None = None
     emb_crop: np.ndarray | None = None
+    #: As the consent check embeds a recording (its steady noise subtracted).
+    emb_probe: np.ndarray | None = None
 
 
 @dataclass
@@ -132,8 +136,9 @@ def embed_all(speakers: dict[str, list[Utt]]) -> dict:
                 refused.append(f"{u.path.name}: {e}")
                 continue
             per_clip.append((time.perf_counter() - t, u.duration_s))
+            u.emb_probe = spk.embed(audio, sr=sr, denoise=True)
             # The first CROP_S seconds of what the encoder keeps (silences trimmed).
-            kept = spk._prepare(audio, sr)[: int(CROP_S * spk.ENCODER_SR)]
+            kept = spk._prepare(audio, sr, denoise=True)[: int(CROP_S * spk.ENCODER_SR)]
             try:
                 u.emb_crop = spk.embed(kept, sr=spk.ENCODER_SR)
             except InputError:
@@ -156,7 +161,7 @@ def condition_a(speakers, *, enroll: int, draws: int, seed: int, crop: bool) -> 
 
     rng = np.random.default_rng(seed)
     tr = Trials()
-    attr = "emb_crop" if crop else "emb"
+    attr = "emb_crop" if crop else "emb_probe"  # probes as the consent check embeds them
     usable = {s: [u for u in us if u.emb is not None] for s, us in speakers.items()}
     enrolled = [s for s, us in usable.items() if len(us) >= 2 * enroll]
     for s in enrolled:
@@ -365,12 +370,12 @@ def sweep_b(b: Trials, b_wide: Trials, thresholds) -> list[dict]:
     return rows
 
 
-ROOM_CONDITIONS = ("clean", "room", "room, phone", "room, ±5 % speed")
+ROOM_CONDITIONS = ("clean", "noise", "room", "room, phone", "room, ±5 % speed")
 
 
 def rooms(speakers: dict[str, list[Utt]], seed: int) -> list[dict]:
     """Consent-length probes in rooms against clean and multi-condition centroids."""
-    from benchmarks.bench_consent import in_a_room
+    from benchmarks.bench_consent import SNR_DB, active_power, in_a_room, pink_noise
     from yinse.core.audio import resample
     from yinse.registry.speaker import SAME_SPEAKER_THRESHOLD, embed, mean_embedding, similarity
 
@@ -384,11 +389,13 @@ def rooms(speakers: dict[str, list[Utt]], seed: int) -> list[dict]:
     def copy(x: np.ndarray, condition: str, k: int) -> np.ndarray:
         if condition == "clean":
             return x
+        if condition == "noise":
+            return x + pink_noise(len(x), rng) * np.sqrt(active_power(x, sr) / 10 ** (SNR_DB / 10))
         speed = (0.95, 1.05)[k % 2] if "speed" in condition else 1.0
         return in_a_room(x, sr, rng, speed, phone="phone" in condition)[0]
 
     centroids: dict[str, dict[str, np.ndarray]] = {"5 clean clips": {}, "+ room and phone copies": {}}
-    probes: dict[str, list[tuple[str, np.ndarray]]] = defaultdict(list)
+    probes: dict[tuple[str, bool], list[tuple[str, np.ndarray]]] = defaultdict(list)
     for name, utts in speakers.items():
         if len(utts) < 10:
             continue
@@ -401,14 +408,17 @@ def rooms(speakers: dict[str, list[Utt]], seed: int) -> list[dict]:
         for k in range(min(3, len(rest) // 3)):
             joined = np.concatenate([load(u) for u in rest[3 * k : 3 * k + 3]])
             for condition in ROOM_CONDITIONS:
-                probes[condition].append((name, embed(copy(joined, condition, k), sr=sr)))
+                probe = copy(joined, condition, k)
+                for denoise in (True, False):
+                    probes[condition, denoise].append((name, embed(probe, sr=sr, denoise=denoise)))
     rows = []
-    for how, cents in centroids.items():
-        for condition in ROOM_CONDITIONS:
-            target = [similarity(e, cents[s]) for s, e in probes[condition]]
-            impostor = [similarity(e, cents[o]) for s, e in probes[condition] for o in cents if o != s]
+    for (condition, denoise), embedded in probes.items():
+        for how, cents in centroids.items():
+            target = [similarity(e, cents[s]) for s, e in embedded]
+            impostor = [similarity(e, cents[o]) for s, e in embedded for o in cents if o != s]
             frr, far = np.mean(np.array(target) < SAME_SPEAKER_THRESHOLD), np.mean(np.array(impostor) >= SAME_SPEAKER_THRESHOLD)
-            rows.append({"centroid": how, "probe": condition, "targets": len(target), "impostors": len(impostor),
+            rows.append({"probe": condition, "noise subtracted": denoise, "centroid": how,
+                         "targets": len(target), "impostors": len(impostor),
                          "min target": min(target), "median target": float(np.median(target)),
                          "max impostor": max(impostor), f"FRR % at {SAME_SPEAKER_THRESHOLD:.2f}": 100 * frr,
                          f"FAR % at {SAME_SPEAKER_THRESHOLD:.2f}": 100 * far})  # fmt: skip

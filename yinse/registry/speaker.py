@@ -63,6 +63,18 @@ SAME_SPEAKER_THRESHOLD = 0.80
 #: re-recording in another room or session to score lower than these same-session sets.
 PROTECTED_VOICE_THRESHOLD = 0.82
 
+#: A consent recording is often made later than the enrollment, somewhere noisier; its
+#: steady noise is subtracted before it is embedded (spectral subtraction, the noise taken
+#: from the quietest tenth of 32 ms frames, subtracted twice over, each bin kept at 5 % at
+#: least).  Consent-length probes of 11 speakers with pink noise 20 dB under the voice:
+#: genuine median 0.85 → 0.93, refused 11 % → 0; in a simulated room 95 % → 68 % (the
+#: reverb, which this does not remove, is most of it); impostors and the real clips'
+#: rates unchanged (EER 0.92 %, FAR 0.26 % at 0.80; benchmarks/bench_verification.py).
+#: Enrollment clips are not treated: they passed the enrollment's quality check.
+NOISE_OVERSUBTRACT = 2.0
+NOISE_GAIN_FLOOR = 0.05
+NOISE_FRAME = 512
+
 # sha256 of resemblyzer 0.1.4's bundled pretrained.pt.
 _WEIGHTS_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"
 
@@ -139,9 +151,22 @@ def _voice_mask(wav: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(voiced, window), np.repeat(kept, window)
 
 
-def _prepare(audio: np.ndarray, sr: int) -> np.ndarray:
+def _subtract_noise(x: np.ndarray) -> np.ndarray:
+    """``x`` (16 kHz) with its steady background noise taken out (see NOISE_OVERSUBTRACT)."""
+    from scipy.signal import istft, stft
+
+    _, _, spectrum = stft(x, ENCODER_SR, nperseg=NOISE_FRAME)
+    power = np.abs(spectrum) ** 2
+    frame_power = power.sum(axis=0)
+    noise = power[:, frame_power <= np.percentile(frame_power, 10)].mean(axis=1, keepdims=True)
+    gain = np.maximum(1.0 - NOISE_OVERSUBTRACT * noise / (power + 1e-20), NOISE_GAIN_FLOOR)
+    return istft(spectrum * np.sqrt(gain), ENCODER_SR, nperseg=NOISE_FRAME)[1][: len(x)]
+
+
+def _prepare(audio: np.ndarray, sr: int, *, denoise: bool = False) -> np.ndarray:
     """``audio`` as the encoder wants it: 16 kHz, raised to -30 dBFS if quieter, long
-    silences cut (resemblyzer's preprocessing).  Refuses clips with too little speech."""
+    silences cut (resemblyzer's preprocessing); ``denoise``: its steady noise subtracted
+    first.  Refuses clips with too little speech."""
     x = np.asarray(audio)
     if x.ndim != 1:
         raise InputError(
@@ -162,6 +187,8 @@ def _prepare(audio: np.ndarray, sr: int) -> np.ndarray:
             f"speaker audio ({duration_s:.2f} s) is silent (peak {peak:.1e}); "
             f"record at least {MIN_VOICED_S:.0f} s of clear speech"
         )
+    if denoise:
+        x = _subtract_noise(x)
     rms = float(np.sqrt(np.mean(x**2)))
     gain = 10 ** ((-30.0 - 20 * np.log10(rms)) / 20)  # resemblyzer's target, increase only
     x = (x * max(gain, 1.0)).astype(np.float32)
@@ -176,13 +203,14 @@ def _prepare(audio: np.ndarray, sr: int) -> np.ndarray:
     return x[: len(kept)][kept]
 
 
-def embed(audio: np.ndarray, *, sr: int) -> np.ndarray:
-    """L2-normalised 256-d speaker embedding (float32) of one mono clip at any sample rate.
+def embed(audio: np.ndarray, *, sr: int, denoise: bool = False) -> np.ndarray:
+    """L2-normalised 256-d speaker embedding (float32) of one mono clip at any sample rate;
+    ``denoise``: of the clip with its steady noise subtracted (a consent recording).
 
     Raises ``InputError`` for silent clips and for clips with less than ``MIN_VOICED_S``
     of voiced speech, where any score would be noise.
     """
-    wav = _prepare(audio, sr)
+    wav = _prepare(audio, sr, denoise=denoise)
     model = encoder()
     import torch
 
@@ -247,7 +275,7 @@ def verify_speaker(
     threshold: float = SAME_SPEAKER_THRESHOLD,
 ) -> SpeakerCheck:
     """Is ``audio`` (a consent recording) spoken by the voice whose centroid is given?"""
-    score = similarity(embed(audio, sr=sr), enrolled_centroid)
+    score = similarity(embed(audio, sr=sr, denoise=True), enrolled_centroid)
     return SpeakerCheck(score=score, threshold=threshold, accepted=score >= threshold)
 
 
