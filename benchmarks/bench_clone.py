@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.measure import machine, machine_info, table, to_jsonable
+from benchmarks.measure import gtsinger_singer, machine, machine_info, table, to_jsonable
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -202,8 +202,7 @@ def real_singers() -> list[dict]:
     folder = DATA / "singing" / "multi" / "gtsinger"
     singers: dict[str, list[Path]] = {}
     for f in sorted(folder.glob("*.flac")):
-        singer = "-".join(f.stem.split("-")[:3]) if f.stem.startswith("EN-") else f.stem.split("_")[0]
-        singers.setdefault(singer, []).append(f)
+        singers.setdefault(gtsinger_singer(f.stem), []).append(f)
     rows = []
     for singer, files in singers.items():
         spoken = [f for f in files if "speech" in f.stem.lower()]

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.bench_clone import rows_of
-from benchmarks.measure import machine, pyin_f0, table
+from benchmarks.measure import gtsinger_singer, machine, pyin_f0, table
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -132,9 +132,8 @@ def singer_centroid(path: Path) -> np.ndarray | None:
 
     if "gtsinger" not in path.parts:
         return None
-    stem = path.stem
-    prefix = "-".join(stem.split("-")[:3]) + "-" if stem.startswith("EN-") else stem.split("_")[0] + "_"
-    others = [p for p in sorted(path.parent.glob(prefix + "*.flac")) if p != path]
+    singer = gtsinger_singer(path.stem)
+    others = [p for p in sorted(path.parent.glob("*.flac")) if gtsinger_singer(p.stem) == singer and p != path]
     return centroid([sf.read(p, dtype="float32") for p in others]) if others else None
 
 
@@ -204,10 +203,11 @@ NOISE_DB = -20
 
 
 def noises(n: int, rms: float, seed: int = 0) -> dict[str, np.ndarray]:
-    """White and pink (−3 dB per octave) noise of ``n`` samples at ``rms``."""
-    white = np.random.default_rng(seed).normal(0, 1, n)
-    pink = np.fft.irfft(np.fft.rfft(white) / np.sqrt(np.arange(n // 2 + 1) + 1), n)
-    return {"white": white * rms, "pink": pink * rms / np.std(pink)}
+    """White and pink (−3 dB per octave, bench_consent's) noise of ``n`` samples at ``rms``."""
+    from benchmarks.bench_consent import pink_noise
+
+    rng = np.random.default_rng(seed)
+    return {"white": rng.normal(0, rms, n), "pink": pink_noise(n, rng) * rms}
 
 
 def accompaniment() -> dict:

@@ -26,8 +26,8 @@ its own speaker; they are only ever probes against the corpora, never paired wit
   about 10 s) clean, in a room (``bench_consent.in_a_room`` at its own speed: reverb RT60
   0.4 s, pink noise 20 dB SNR), in the room on a phone (300–3400 Hz), and in the room at
   ±5 % speed (bench_consent's room), and with pink noise alone (20 dB SNR); every other
-  speaker's probe in the same condition is an impostor.  Enrolled two ways: the 5 clean clips, and those plus a room and a phone copy
-  of each (a multi-condition centroid).
+  speaker's probe in the same condition is an impostor.  Enrolled two ways: the 5 clean
+  clips, and those plus a room and a phone copy of each (a multi-condition centroid).
 
 Rates are reported at the shipped thresholds (``SAME_SPEAKER_THRESHOLD`` and
 ``PROTECTED_VOICE_THRESHOLD`` in ``yinse.registry.speaker``), with threshold sweeps, and
@@ -53,7 +53,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from benchmarks.measure import machine, machine_info, table, to_jsonable
+from benchmarks.measure import gtsinger_singer, machine, machine_info, table, to_jsonable
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -107,10 +107,7 @@ def collect() -> dict[str, list[Utt]]:
     for p in (DATA / "singing" / "multi" / "gtsinger").glob("*.flac"):
         if "speech" not in p.stem.lower():
             continue
-        if p.stem.startswith("EN-"):
-            add("gtsinger_" + "-".join(p.stem.split("-")[:3]), "en", [p])
-        else:
-            add("gtsinger_" + p.stem.split("_")[0], "zh", [p])
+        add("gtsinger_" + gtsinger_singer(p.stem), "en" if p.stem.startswith("EN-") else "zh", [p])
     return {
         s: [Utt(s, lang, p, sf.info(str(p)).duration) for lang, p in items]
         for s, items in sorted(groups.items())

@@ -98,6 +98,12 @@ def note_centre_errors_cents(score, audio: np.ndarray, sr: int, *, offset_s: flo
     return note_pitch_report(score, audio, sr, offset_s=offset_s)["centre_cents"]
 
 
+def gtsinger_singer(stem: str) -> str:
+    """The singer a GTSinger file name names: ``EN-Alto-2`` for ``EN-Alto-2-Breathy-Speech``,
+    ``zh01`` for ``zh01_control`` (a Mandarin number is taken as one singer's set)."""
+    return "-".join(stem.split("-")[:3]) if stem.startswith("EN-") else stem.split("_")[0]
+
+
 def machine_info() -> dict:
     """Date, CPU model, core count, Python version and OS of this machine."""
     cpu = "unknown CPU"

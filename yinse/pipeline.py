@@ -343,7 +343,6 @@ def _spoken_prompt(language: str, sr: int) -> np.ndarray | None:
 
 
 def _check_plot_path(path: str | os.PathLike) -> None:
-
     p = Path(path)
     if p.suffix.lower() != ".png":
         raise InputError(f"--plot writes a PNG; give a file name ending in .png, not '{p.name}'")
