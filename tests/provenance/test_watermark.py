@@ -125,6 +125,28 @@ def test_real_speech(shared_data):
     assert not d.found and d.payload is None
 
 
+def test_long_input_is_marked_block_by_block_without_seams(monkeypatch):
+    """Embedding shapes a block of slots at a time (bounded memory for a 10-minute
+    render).  With real signal on each side of a block, the mark is the one a single
+    block gives, even next to the seams (every 2 s here); without it, it is not."""
+    x = singing_like(12.0, seed=7)
+    monkeypatch.setattr(wm, "BLOCK_SLOTS", 10**6)
+    whole = wm.mark_signal(x, SR, PAYLOAD, key=KEY)
+    assert whole.dtype == np.float32 and whole.shape == x.shape
+
+    def worst_window_error() -> float:
+        err = wm.mark_signal(x, SR, PAYLOAD, key=KEY) - whole
+        win = SR // 20
+        return max(np.sqrt(np.mean(err[i : i + win] ** 2) / np.mean(whole[i : i + win] ** 2))
+                   for i in range(0, len(x) - win, win) if np.any(whole[i : i + win]))  # fmt: skip
+
+    monkeypatch.setattr(wm, "BLOCK_SLOTS", 64)
+    assert worst_window_error() < 1e-3
+    assert found(x + wm.mark_signal(x, SR, PAYLOAD, key=KEY))
+    monkeypatch.setattr(wm, "BLOCK_CONTEXT_SLOTS", 0)  # seams left raw: the check can fail
+    assert worst_window_error() > 0.1
+
+
 def test_five_second_excerpt_at_a_random_offset(marked_singing):
     _, y = marked_singing
     start = int(np.random.default_rng(5).uniform(0.5, 6.5) * SR)

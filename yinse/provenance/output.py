@@ -15,7 +15,6 @@ by the service.  In order, all on a temporary file in the destination folder:
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 
 from ..core.atomic import temp_beside
 from ..core.errors import InputError
+from ..core.hashing import file_sha256
 from ..core.paths import data_home
 
 #: extension -> (soundfile format, subtype)
@@ -176,9 +176,15 @@ def mark_audio(
         audio = with_explicit_label(audio, sr, spoken_prompt)
     if watermark:
         mono = audio.mean(axis=1) if stereo else audio
-        mark = wm.embed(mono, sr, bytes.fromhex(provenance.payload), key=watermark_key()) - mono
-        audio = audio + (mark[:, None] if stereo else mark)
-    return np.clip(audio, -1.0, 1.0).astype(np.float32)
+        mark = wm.mark_signal(mono, sr, bytes.fromhex(provenance.payload), key=watermark_key())
+        if stereo:
+            audio = audio + mark[:, None]
+        else:  # added in place: a long render is large
+            mark += audio
+            audio = mark
+    else:
+        audio = audio.copy()
+    return np.clip(audio, -1.0, 1.0, out=audio)
 
 
 def write_outputs(outputs: list[tuple[np.ndarray, str | os.PathLike]], sr: int,
@@ -233,7 +239,7 @@ def _encode_label_sign(tmp: Path, out: Path, audio: np.ndarray, sr: int, provena
                 "watermark_payload": provenance.payload,
             },
         )
-    return replaced, signed, hashlib.sha256(tmp.read_bytes()).hexdigest()
+    return replaced, signed, file_sha256(tmp)
 
 
 def _record(tmp: Path, out: Path, audio: np.ndarray, sr: int, provenance: Provenance,

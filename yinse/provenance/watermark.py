@@ -78,6 +78,11 @@ MAX_DEPTH = 0.3  # a cell's magnitudes change by at most a factor 1 +- 0.3
 QUIET_SLOT_TILT = 0.25  # depth also ~ (loud slot / this slot) ** QUIET_SLOT_TILT
 LOUD_SLOT_PERCENTILE = 90  # "loud slot": this percentile of the clip's slot energies
 CLOSED_LOOP_PASSES = 3
+SLOT_SAMPLES = CELL_HOPS * HOP  # 32 ms at WORK_SR
+BLOCK_SLOTS = 1024  # embedding shapes 32.8 s of the signal at a time (bounded memory)
+# Real signal shaped on each side of a block and then dropped: 0.5 s, more than the reach
+# of the closed loop (the first synthesis and each pass spread a change by one window).
+BLOCK_CONTEXT_SLOTS = 16
 
 # --- detection --------------------------------------------------------------------------
 MIN_DETECT_S = 5.0
@@ -261,14 +266,18 @@ def _check(info: np.ndarray, layout: _Layout) -> bytes | None:
 _WINDOW = np.hanning(N_FFT + 1)[:N_FFT]
 
 
-def _stft(x: np.ndarray, dtype=np.float64) -> np.ndarray:
-    """Frame i is centred on sample i * HOP.  Embedding works in single precision (twice
-    as fast; the mark sits 36 dB under the signal, far above float32's rounding);
-    detection keeps double."""
+def _stft(x: np.ndarray, dtype=np.float64, first: int = 0, stop: int | None = None) -> np.ndarray:
+    """Frames ``first`` to ``stop`` (all by default) of the STFT of ``x``, frame i centred
+    on sample i * HOP, so that a long signal can be analysed a block of frames at a time
+    with the same result.  Embedding works in single precision (twice as fast; the mark
+    sits 36 dB under the signal, far above float32's rounding); detection keeps double."""
     n_frames = len(x) // HOP + 1
-    padded = np.zeros((n_frames - 1) * HOP + N_FFT, dtype=dtype)
-    padded[N_FFT // 2 : N_FFT // 2 + len(x)] = x
-    frames = np.lib.stride_tricks.sliding_window_view(padded, N_FFT)[::HOP][:n_frames]
+    stop = n_frames if stop is None else min(stop, n_frames)
+    lo = first * HOP - N_FFT // 2  # the first frame's first sample
+    padded = np.zeros((stop - 1 - first) * HOP + N_FFT, dtype=dtype)
+    a, b = max(lo, 0), min(lo + len(padded), len(x))
+    padded[a - lo : b - lo] = x[a:b]
+    frames = np.lib.stride_tricks.sliding_window_view(padded, N_FFT)[::HOP]
     return scipy_fft.rfft(frames * _WINDOW.astype(dtype), axis=1)
 
 
@@ -302,10 +311,23 @@ def _check_audio(audio: np.ndarray, sr: int) -> np.ndarray:
         raise ValueError("the watermark works on mono audio: give a 1-D array")
     if int(sr) <= 0:
         raise ValueError(f"sample rate must be positive, got {sr}")
-    x = x.astype(np.float64)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
     if not np.isfinite(x).all():
         raise ValueError("audio contains NaN or infinite samples")
-    return x
+    return x  # float audio is not copied: a long input is large (resampling works in double)
+
+
+def _power(x: np.ndarray) -> float:
+    """Mean square in double precision, a million samples at a time (no squared copy)."""
+    if not len(x):
+        return 0.0
+    step = 1 << 20
+    total = sum(
+        float(np.dot(c, c))
+        for c in (x[i : i + step].astype(np.float64) for i in range(0, len(x), step))
+    )
+    return total / len(x)
 
 
 def _band_power(spec: np.ndarray) -> np.ndarray:
@@ -341,17 +363,23 @@ def embed(
     Returns the same length, rate and float type.  At ``strength`` 1.0 the mark lies
     36 dB below the signal; it scales linearly with ``strength``.  Silent input comes
     back unchanged."""
-    if not isinstance(payload, (bytes, bytearray)) or len(payload) * 8 != PAYLOAD_BITS:
-        raise ValueError(f"payload must be exactly {PAYLOAD_BITS // 8} bytes")
     if not strength >= 0:
         raise ValueError("strength must be >= 0")
     dtype = np.asarray(audio).dtype
     dtype = dtype if np.issubdtype(dtype, np.floating) else np.float32
     x = _check_audio(audio, sr)
-    mark = _mark(x, int(sr), bytes(payload), bytes(key)) if strength > 0 else None
-    if mark is None:
-        return np.array(x, dtype=dtype)
-    return (x + strength * mark).astype(dtype)
+    return (x + strength * mark_signal(x, sr, payload, key=key)).astype(dtype, copy=False)
+
+
+def mark_signal(audio: np.ndarray, sr: int, payload: bytes, *, key: bytes) -> np.ndarray:
+    """The mark alone (float32, the length of ``audio``): what :func:`embed` adds at
+    strength 1.0, all zeros for silent input.  For callers that add it in place or to
+    several channels."""
+    if not isinstance(payload, (bytes, bytearray)) or len(payload) * 8 != PAYLOAD_BITS:
+        raise ValueError(f"payload must be exactly {PAYLOAD_BITS // 8} bytes")
+    x = _check_audio(audio, sr)
+    mark = _mark(x, int(sr), bytes(payload), bytes(key))
+    return np.zeros(len(x), dtype=np.float32) if mark is None else mark
 
 
 def _depths(energy: np.ndarray, budget: float) -> np.ndarray:
@@ -385,48 +413,82 @@ def _depths(energy: np.ndarray, budget: float) -> np.ndarray:
 
 
 def _mark(x: np.ndarray, sr: int, payload: bytes, key: bytes) -> np.ndarray | None:
-    power = float(np.mean(x**2)) if len(x) else 0.0
+    """The mark for ``x`` at strength 1.0, or None when there is no host for one.
+
+    Two passes over the 16 kHz signal, each a block of :data:`BLOCK_SLOTS` slots at a
+    time, so that memory stays bounded for long inputs: the first measures every cell's
+    energy (the depths are set over the whole signal, with one SNR budget), the second
+    shapes each block with :data:`BLOCK_CONTEXT_SLOTS` slots of real signal on each side,
+    more than the closed loop's reach, and keeps the block's own samples."""
+    power = _power(x)
     if power < 1e-14:  # silence or nothing: no host to hide a mark in
         return None
     layout = _layout(key)
     coded = 1.0 - 2.0 * _codeword(payload, layout)
     x16 = resample(x, sr, WORK_SR)
-    spec = _stft(x16, np.float32)
-    n_frames = spec.shape[0]
-    energy = _cell_energy(_band_power(spec))
-    n_slots = len(energy)
-    if n_slots == 0 or not np.any(energy > 0):
+    n_frames = len(x16) // HOP + 1
+    n_slots = n_frames // CELL_HOPS
+    if n_slots == 0:
         return None
-    slot = np.arange(n_slots) % N_SLOTS
+    energy = np.empty((n_slots, N_CELLBANDS))
+    total = 0.0
+    for s0 in range(0, n_slots, BLOCK_SLOTS):
+        last = s0 + BLOCK_SLOTS >= n_slots
+        stop = n_frames if last else (s0 + BLOCK_SLOTS) * CELL_HOPS
+        spec = _stft(x16, np.float32, s0 * CELL_HOPS, stop)
+        total += float(np.sum(np.abs(spec) ** 2))
+        block = _cell_energy(_band_power(spec))
+        energy[s0 : s0 + len(block)] = block
+    if not np.any(energy > 0):
+        return None
     chip = np.where(
         layout.symbol >= 0, layout.sign * coded[np.maximum(layout.symbol, 0)], layout.sign
     )
-    chip = chip[slot]
+    chip = chip[np.arange(n_slots) % N_SLOTS]
     # the budget in STFT units: mark energy ~ sum over cells of (depth * cell level)^2
     target = 10 ** (-TARGET_SNR_DB / 10)
-    total = float(np.sum(np.abs(spec) ** 2))
-    depth = _depths(energy, target * total)
-    gain = 1.0 + chip * depth  # in (0.7, 1.3)
+    gain = 1.0 + chip * _depths(energy, target * total)  # in (0.7, 1.3)
+    w16 = np.zeros(len(x16), dtype=np.float32)
+    for s0 in range(0, n_slots, BLOCK_SLOTS):
+        end = len(x16) if s0 + BLOCK_SLOTS >= n_slots else (s0 + BLOCK_SLOTS) * SLOT_SAMPLES
+        a = max(0, s0 - BLOCK_CONTEXT_SLOTS) * SLOT_SAMPLES
+        b = min(len(x16), end + BLOCK_CONTEXT_SLOTS * SLOT_SAMPLES)
+        seg = x16[a:b]
+        rows = slice(a // SLOT_SAMPLES, a // SLOT_SAMPLES + (len(seg) // HOP + 1) // CELL_HOPS)
+        w16[s0 * SLOT_SAMPLES : end] = (_shape(seg, gain[rows]) - seg)[
+            s0 * SLOT_SAMPLES - a : end - a
+        ]
+    del x16, seg
+    w = resample(w16, WORK_SR, sr)[: len(x)]
+    del w16
+    if len(w) < len(x):
+        w = np.pad(w, (0, len(x) - len(w)))
+    mark_power = _power(w)
+    if mark_power <= 0:
+        return None
+    w *= np.sqrt(power * target / mark_power)
+    return w
+
+
+def _shape(x16: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """``x16`` with every cell's magnitudes scaled by its ``gain`` (slots, cell bands),
+    then corrected in closed loop so that each cell's energy lands on its goal."""
+    spec = _stft(x16, np.float32)
+    n_frames = spec.shape[0]
+    energy = _cell_energy(_band_power(spec))
     goal = 2.0 * np.log(gain)  # the wanted change of every cell's log energy
     band = slice(LOW_BIN, LOW_BIN + N_CELLBANDS * CELL_BINS)
-    marked = spec.copy()
-    marked[:, band] *= _expand(gain, n_frames)
-    y16 = _istft(marked, len(x16))
+    spec[:, band] *= _expand(gain, n_frames)
+    y16 = _istft(spec, len(x16))
     for _ in range(CLOSED_LOOP_PASSES):
         # the STFT of a modified STFT is not the modified STFT: re-analyse, and push every
         # cell part of the way towards its goal
-        spec_y = _stft(y16, np.float32)
-        got = np.log((_cell_energy(_band_power(spec_y)) + 1e-30) / (energy + 1e-30))
+        spec = _stft(y16, np.float32)
+        got = np.log((_cell_energy(_band_power(spec)) + 1e-30) / (energy + 1e-30))
         fix = np.where(energy > 0, np.exp(0.45 * np.clip(goal - got, -2, 2)), 1.0)
-        spec_y[:, band] *= _expand(fix, n_frames)
-        y16 = _istft(spec_y, len(x16))
-    w = resample(y16 - x16, WORK_SR, sr)[: len(x)]
-    if len(w) < len(x):
-        w = np.pad(w, (0, len(x) - len(w)))
-    mark_power = float(np.mean(w**2))
-    if mark_power <= 0:
-        return None
-    return w * np.sqrt(power * target / mark_power)
+        spec[:, band] *= _expand(fix, n_frames)
+        y16 = _istft(spec, len(x16))
+    return y16
 
 
 # ======================================================================================
@@ -614,7 +676,7 @@ def detect(audio: np.ndarray, sr: int, *, key: bytes) -> Detection:
     if seconds < MIN_DETECT_S - 1e-9:
         return Detection(False, None, 0.0, None, None, 0, too_short=True,
                          reason=f"too short: {seconds:.2f} s, the detector needs {MIN_DETECT_S:.0f} s")  # fmt: skip
-    if float(np.mean(x**2)) < 1e-14:
+    if _power(x) < 1e-14:
         return Detection(False, None, 0.0, None, None, 1, reason="silent: nothing to detect")
     return _analyse(x, int(sr), bytes(key)).detection
 
