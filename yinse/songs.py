@@ -11,7 +11,6 @@ failure leaves no partial folder.  Every audio file goes through the output stag
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -30,6 +29,7 @@ from .compose.song import Composition, compose, compose_on_melody
 from .compose.styles import get_style
 from .core.audio import resample
 from .core.errors import InputError
+from .core.hashing import file_sha256
 from .pipeline import Permit, SingRequest, _hash, _sing, _spoken_prompt, open_voice
 from .provenance.explicit import with_explicit_label
 from .provenance.output import Marker, Provenance, write_outputs
@@ -153,7 +153,7 @@ def make_song(request: SongRequest, out_dir: str | os.PathLike, *, stage: Stage 
     say = stage or (lambda _: None)
     out = check_song_folder(out_dir)
     sheet, permit = prepare(request)
-    melody_sha = hashlib.sha256(Path(request.melody_path).read_bytes()).hexdigest() if request.melody_path else None
+    melody_sha = file_sha256(request.melody_path) if request.melody_path else None
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 

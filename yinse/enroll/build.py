@@ -27,6 +27,7 @@ import numpy as np
 from .. import __version__
 from ..core.audio import resample
 from ..core.errors import InputError
+from ..core.hashing import file_sha256
 from ..core.paths import data_home
 from ..voices import is_built_in
 from ..voices.speaking_pitch import recordings_pitch_hz
@@ -335,5 +336,5 @@ def bank_digest(folder: Path) -> str:
     h = hashlib.sha256()
     for path in sorted(folder.iterdir()):
         h.update(path.name.encode())
-        h.update(hashlib.sha256(path.read_bytes()).digest())
+        h.update(bytes.fromhex(file_sha256(path)))
     return h.hexdigest()

@@ -23,7 +23,6 @@ stored as such, with lower trust, and every report shows it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import time
@@ -36,6 +35,7 @@ import numpy as np
 
 from ..core.audio import resample
 from ..core.errors import ConsentError, InputError
+from ..core.hashing import file_sha256
 from ..voices.timbre import cepstral_stats, world_features
 from .align import align, text_match
 from .build import BASE_VOICES
@@ -324,7 +324,7 @@ def record_consent(
     return registry.add_consent(
         voice_name=voice_name, kind="recorded", statement=challenge.statement, scopes=scopes,
         commercial_use=commercial_use, expires_at=expires_at, challenge_id=challenge_id,
-        recording_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        recording_sha256=file_sha256(path),
         speaker_score=check.speaker_score, speaker_threshold=check.speaker_threshold,
         text_score=check.text_score, text_threshold=check.text_threshold,
     )  # fmt: skip
@@ -372,7 +372,7 @@ def attest_consent(
         document = Path(document)
         if not document.is_file():
             raise InputError(f"--document '{document}' is not a file")
-        doc_name, doc_hash = document.name, hashlib.sha256(document.read_bytes()).hexdigest()
+        doc_name, doc_hash = document.name, file_sha256(document)
     statement = f"Consent attested by {attested_by} for the voice '{voice_name}'."
     return registry.add_consent(
         voice_name=voice_name, kind="attested", statement=statement, scopes=scopes,

@@ -12,7 +12,6 @@ download); torch is imported only when the VAD first runs.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import tempfile
@@ -25,6 +24,7 @@ import numpy as np
 
 from ..core.audio import resample
 from ..core.errors import InputError
+from ..core.hashing import file_sha256
 
 #: Extensions picked up from a folder (not recursive).  A file named explicitly is read
 #: whatever its extension.
@@ -69,14 +69,6 @@ class Recording:
 
 
 # --------------------------------------------------------------------------- decoding
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _decode_soundfile(path: Path) -> tuple[np.ndarray, int]:
@@ -448,7 +440,7 @@ def load_recordings(
     decoded: list[tuple[Path, np.ndarray, int, str]] = []
     for f in files:
         audio, sr = decode_audio(f)
-        decoded.append((f, audio, sr, _sha256(f)))
+        decoded.append((f, audio, sr, file_sha256(f)))
 
     recordings: list[Recording] = []
     to_split = [k for k, (f, audio, sr, _) in enumerate(decoded)

@@ -166,26 +166,32 @@ def _syncsafe(data: bytes) -> int:
 # --- WAV: our own minimal RIFF chunk handling --------------------------------------------------
 
 
-def _wav_chunks(data: bytes, name: str) -> list[tuple[bytes, int, int]]:
-    """``(id, start of payload, payload size)`` for each top-level chunk; strict."""
-    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+def _wav_chunks(f, name: str) -> list[tuple[bytes, int, int]]:
+    """``(id, start of payload, payload size)`` for each top-level chunk of the open file
+    ``f``; strict.  Reads the chunk headers only: a long render's samples stay on disk."""
+    size_of_file = os.fstat(f.fileno()).st_size
+    f.seek(0)
+    head = f.read(12)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         raise ProvenanceError(f"'{name}' is not a RIFF/WAVE file")
-    riff_end = 8 + struct.unpack_from("<I", data, 4)[0]
-    if riff_end > len(data):
+    riff_end = 8 + struct.unpack_from("<I", head, 4)[0]
+    if riff_end > size_of_file:
         raise ProvenanceError(
             f"'{name}' is truncated: its RIFF header promises {riff_end} bytes but the file "
-            f"has {len(data)}; it cannot be labelled safely"
+            f"has {size_of_file}; it cannot be labelled safely"
         )
-    if riff_end < len(data):
+    if riff_end < size_of_file:
         raise ProvenanceError(
-            f"'{name}' has {len(data) - riff_end} unexpected bytes after its RIFF data; "
+            f"'{name}' has {size_of_file - riff_end} unexpected bytes after its RIFF data; "
             "it cannot be labelled safely"
         )
     chunks, pos = [], 12
     while pos < riff_end:
         if pos + 8 > riff_end:
             raise ProvenanceError(f"'{name}' is damaged: a chunk header is cut off at byte {pos}")
-        cid, size = data[pos : pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
+        f.seek(pos)
+        header = f.read(8)
+        cid, size = header[:4], struct.unpack_from("<I", header, 4)[0]
         start = pos + 8
         if start + size > riff_end:
             raise ProvenanceError(
@@ -203,40 +209,46 @@ def _wav_chunks(data: bytes, name: str) -> list[tuple[bytes, int, int]]:
 
 
 def _wav_write(path: Path, tmp: Path, text: str) -> bool:
-    data = path.read_bytes()
-    chunks = _wav_chunks(data, path.name)
+    """Every chunk but an old label copied into ``tmp`` a megabyte at a time, then the
+    label chunk."""
     payload = text.encode("utf-8")
-    parts, replaced = [], False
-    for cid, start, size in chunks:
-        if cid == WAV_CHUNK:
-            replaced = True
-            continue
-        body = data[start : start + size]
-        parts.append(data[start - 8 : start] + body + (b"\0" if size & 1 else b""))
-    parts.append(
-        WAV_CHUNK + struct.pack("<I", len(payload)) + payload + (b"\0" if len(payload) & 1 else b"")
-    )
-    body = b"WAVE" + b"".join(parts)
-    if len(body) > 0xFFFFFFFF:
-        raise ProvenanceError(f"'{path.name}' is too large for a RIFF file once labelled")
-    tmp.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
-    return replaced
+    label = WAV_CHUNK + struct.pack("<I", len(payload)) + payload + b"\0" * (len(payload) & 1)
+    with open(path, "rb") as src:
+        chunks = _wav_chunks(src, path.name)
+        kept = [c for c in chunks if c[0] != WAV_CHUNK]
+        body_size = 4 + sum(8 + size + (size & 1) for _, _, size in kept) + len(label)
+        if body_size > 0xFFFFFFFF:
+            raise ProvenanceError(f"'{path.name}' is too large for a RIFF file once labelled")
+        with open(tmp, "wb") as dst:
+            dst.write(b"RIFF" + struct.pack("<I", body_size) + b"WAVE")
+            for cid, start, size in kept:
+                dst.write(cid + struct.pack("<I", size))
+                src.seek(start)
+                left = size
+                while left:
+                    block = src.read(min(left, 1 << 20))
+                    dst.write(block)
+                    left -= len(block)
+                dst.write(b"\0" * (size & 1))
+            dst.write(label)
+    return len(kept) < len(chunks)
 
 
 def _wav_read(path: Path) -> str | None:
-    data = path.read_bytes()
     # lenient walk: stop at the first damage, keep what was found before it
-    if len(data) < 12:
-        return None
-    pos, end = 12, len(data)
-    while pos + 8 <= end:
-        cid, size = data[pos : pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
-        start = pos + 8
-        if cid == WAV_CHUNK:
-            if start + size > end:
-                return None
-            return data[start : start + size].decode("utf-8", errors="replace").rstrip("\0")
-        pos = start + size + (size & 1)
+    with open(path, "rb") as f:
+        end = os.fstat(f.fileno()).st_size
+        pos = 12
+        while pos + 8 <= end:
+            f.seek(pos)
+            header = f.read(8)
+            cid, size = header[:4], struct.unpack_from("<I", header, 4)[0]
+            start = pos + 8
+            if cid == WAV_CHUNK:
+                if start + size > end:
+                    return None
+                return f.read(size).decode("utf-8", errors="replace").rstrip("\0")
+            pos = start + size + (size & 1)
     return None
 
 

@@ -8,13 +8,13 @@ signature chains to our root.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import numpy as np
 
 from ..core.errors import InputError
+from ..core.hashing import file_sha256
 from ..core.paths import data_home
 
 
@@ -45,7 +45,7 @@ def verify_file(path: str | os.PathLike) -> dict:
     if not path.is_file():
         raise InputError(f"'{path}' is not a file; give the path of an audio file to verify")
     audio, sr = read_audio(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = file_sha256(path)
 
     found = watermark.detect(audio, sr, key=watermark_key())
     mark = {

@@ -19,7 +19,6 @@ imported on first use only, so ``import yinse`` stays light.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import warnings
 from collections.abc import Sequence
@@ -31,6 +30,7 @@ import numpy as np
 
 from yinse.core.audio import resample
 from yinse.core.errors import InputError, YinseError
+from yinse.core.hashing import file_sha256
 
 #: The encoder's sample rate (resemblyzer's ``sampling_rate``).
 ENCODER_SR = 16000
@@ -112,7 +112,7 @@ def encoder() -> Any:
             resemblyzer = _import_resemblyzer()
             weights = Path(resemblyzer.__file__).resolve().parent / "pretrained.pt"
             try:
-                digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+                digest = file_sha256(weights)
             except OSError as e:
                 raise YinseError(
                     f"speaker encoder weights {weights} cannot be read ({e}); "
