@@ -19,6 +19,7 @@ import numpy as np
 from . import __version__
 from .core.audio import resample
 from .core.errors import InputError, VoiceError
+from .core.hashing import file_sha256
 from .core.score import Score
 from .provenance.output import OutputRecord, Provenance, check_output_path, publish
 from .synth.engine import Progress, Render, SingingEngine, finalize_audio
@@ -261,7 +262,7 @@ def mark_file(
                 "payload would make both unreadable — mark the unmarked original instead"
             )
         payload_hex = found_hex
-    blob = hashlib.sha256(source.read_bytes()).hexdigest()
+    blob = file_sha256(source)
     render_id = _hash({"kind": "mark", "source_sha256": blob, "payload": payload_hex, "engine": __version__})
     provenance = Provenance(
         render_id, "mark", settings={"source": source.name, "source_sha256": blob,
@@ -318,13 +319,14 @@ def convert_to_file(
     converted = convert(source, target_for(permit.voice), key_shift=request.key_shift,
                         keep_breath=request.keep_breath, progress=progress, lyrics=lyrics)  # fmt: skip
     audio, sr = finalize_audio(converted.audio, converted.sr)
-    source_sha = hashlib.sha256(Path(request.source_path).read_bytes()).hexdigest()
+    source_sha = file_sha256(request.source_path)
     render_id = permit.render_id(request.render_id(source_sha))
     provenance = Provenance(
         render_id, "convert", voice=request.target, consent_id=permit.consent_id,
         settings={"source": source.name, "source_sha256": source_sha, "key_shift": converted.key_shift,
                   "keep_breath": request.keep_breath, "lyrics_guided": request.lyrics is not None},
     )  # fmt: skip
+    del source, converted  # the output stage needs memory of its own (10 minutes: ~100 MB a copy)
     spoken = _spoken_prompt(permit.voice.language, sr) if request.explicit_label else None
     record = publish(audio, sr, out_path, provenance, explicit_label=request.explicit_label, spoken_prompt=spoken)
     permit.audit(render_id, Path(out_path).name)
