@@ -79,17 +79,18 @@ def test_long_input_is_converted_in_parts(in_home, singing, tmp_path, monkeypatc
     assert cents <= 25 and vuv >= 0.85, (cents, vuv)
 
 
-@pytest.fixture(scope="module")
-def band(singing):
-    """A ballad band (piano, strings, drums, bass) from the composer and the SoundFont, as
-    long as the singing clip and at its loudness: 16 kHz mono."""
+@pytest.fixture(scope="module", params=["ballad", "electronic"])
+def band(singing, request):
+    """A band from the composer and the SoundFont (ballad: piano, strings, drums, bass;
+    electronic: four-on-the-floor, offbeat bass, pads, plucks), as long as the singing clip
+    and at its loudness: 16 kHz mono."""
     from yinse.compose.arrange import arrange
     from yinse.compose.sheet import read_sheet
     from yinse.compose.song import compose
     from yinse.core.audio import resample
     from yinse.render.soundfont import render_tracks
 
-    comp = compose(read_sheet("[verse]\nSail away sail away\nOver the silver sea\n"), style="ballad")
+    comp = compose(read_sheet("[verse]\nSail away sail away\nOver the silver sea\n"), style=request.param)
     stems = render_tracks(arrange(comp).to_midi(with_vocal=False), sr=16000)
     mono = sum(s.mean(axis=1) for s in stems.values())
     x, sr = sf.read(singing, dtype="float32")
