@@ -227,6 +227,8 @@ def _wav_write(path: Path, tmp: Path, text: str) -> bool:
                 left = size
                 while left:
                     block = src.read(min(left, 1 << 20))
+                    if not block:  # the file shrank while it was being labelled
+                        raise ProvenanceError(f"'{path.name}' changed while it was labelled")
                     dst.write(block)
                     left -= len(block)
                 dst.write(b"\0" * (size & 1))

@@ -177,6 +177,7 @@ def mark_audio(
     if watermark:
         mono = audio.mean(axis=1) if stereo else audio
         mark = wm.mark_signal(mono, sr, bytes.fromhex(provenance.payload), key=watermark_key())
+        mark = mark.astype(np.float32, copy=False)
         if stereo:
             audio = audio + mark[:, None]
         else:  # added in place: a long render is large
