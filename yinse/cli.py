@@ -88,6 +88,8 @@ def _echo_written(record) -> None:
     from .provenance.watermark import MIN_DETECT_S
 
     typer.echo(f"{record.path}  ({record.duration_s:.1f} s, {record.sr} Hz, payload {record.payload_hex})")
+    for note in record.notes:
+        typer.echo(f"note: {note}", err=True)
     if record.duration_s < MIN_DETECT_S:
         typer.echo(
             f"note: the watermark is in the file, but audio under {MIN_DETECT_S:g} s is too short "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +71,23 @@ class SingRequest:
     def settings(self, voice: Voice) -> dict:
         return {"key_shift": self.key_for(voice), "key_requested": self.key_shift, "tempo_bpm": self.tempo_bpm,
                 "seed": self.seed, "expression": asdict(self.expression), "title": self.score.title}  # fmt: skip
+
+
+#: A melody sung this many semitones or more away from where the voice sounds most like
+#: itself gets a note suggesting ``--key auto``: cloned voices lost 0.03–0.17 of similarity
+#: 7–14 semitones above it (docs/BENCHMARKS.md, "Cloned singing and the key").
+KEY_ADVICE_SEMITONES = 5
+
+
+def key_advice(request: SingRequest, voice: Voice) -> str | None:
+    """A note when the melody, as it will be sung, sits far from the voice's home pitch."""
+    if request.key_shift == "auto" or not request.score.notes:
+        return None
+    away = -voice.info.auto_key([n.pitch_midi + request.key_for(voice) for n in request.score.notes])
+    if abs(away) < KEY_ADVICE_SEMITONES:
+        return None
+    return (f"the melody's middle sits {abs(away):.0f} semitones {'above' if away > 0 else 'below'} where "
+            f"'{voice.name}' sounds most like itself; --key auto sings it there")  # fmt: skip
 
 
 def checked_key_shift(key_shift: float | str) -> float | str:
@@ -195,6 +212,9 @@ def sing_to_file(
         spoken_prompt=_spoken_prompt(permit.voice.language, render.sr) if request.explicit_label else None,
     )  # fmt: skip
     permit.audit(render_id, Path(out_path).name)
+    advice = key_advice(request, permit.voice)
+    if advice:
+        record = replace(record, notes=(*record.notes, advice))
     if plot_path is not None:
         from .synth.plot import plot_render
 

@@ -79,6 +79,19 @@ def test_key_auto_puts_the_melody_in_the_middle_of_the_voice(tmp_path):
 
     settings = verify_file(out)["record"]["settings"]
     assert settings["key_requested"] == "auto" and settings["key_shift"] == 12.0
+    assert "--key auto" not in result.stderr
+
+
+def test_a_melody_far_from_the_voice_gets_a_note_suggesting_key_auto(tmp_path):
+    """Sung as written an octave under joe's middle, the render is made and a note says
+    where --key auto would put it; moved there by hand, no note."""
+    low = write(tmp_path, "low.notes", EN_NOTES.replace("3:", "2:"))
+    result = run("sing", low, "-v", "joe", "-o", tmp_path / "low.wav")
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if "--key auto" in line]
+    assert len(notes) == 1 and notes[0].startswith("note: the melody's middle sits 12 semitones below"), result.stderr
+    moved = run("sing", low, "-v", "joe", "-o", tmp_path / "moved.wav", "--key", "+12")
+    assert moved.exit_code == 0 and "--key auto" not in moved.stderr, moved.stderr
 
 
 @pytest.mark.parametrize("key, words", [("up", "--key 'up'"), ("30", "outside -24..+24")])

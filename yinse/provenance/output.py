@@ -72,6 +72,8 @@ class OutputRecord:
     c2pa_signed: bool
     label_replaced: bool = False
     already_marked: bool = False
+    #: Advice for the user about this render (printed as notes by the CLI).
+    notes: tuple[str, ...] = ()
 
 
 def check_output_path(path: str | os.PathLike) -> Path:
