@@ -83,7 +83,8 @@ def key_advice(request: SingRequest, voice: Voice) -> str | None:
     """A note when the melody, as it will be sung, sits far from the voice's home pitch."""
     if request.key_shift == "auto" or not request.score.notes:
         return None
-    away = -voice.info.auto_key([n.pitch_midi + request.key_for(voice) for n in request.score.notes])
+    shift = request.key_for(voice)
+    away = -voice.info.auto_key([n.pitch_midi + shift for n in request.score.notes])
     if abs(away) < KEY_ADVICE_SEMITONES:
         return None
     return (f"the melody's middle sits {abs(away):.0f} semitones {'above' if away > 0 else 'below'} where "

@@ -368,16 +368,20 @@ def embed(
     dtype = np.asarray(audio).dtype
     dtype = dtype if np.issubdtype(dtype, np.floating) else np.float32
     x = _check_audio(audio, sr)
-    return (x + strength * mark_signal(x, sr, payload, key=key)).astype(dtype, copy=False)
+    return (x + strength * _mark_or_zeros(x, sr, payload, key)).astype(dtype, copy=False)
 
 
 def mark_signal(audio: np.ndarray, sr: int, payload: bytes, *, key: bytes) -> np.ndarray:
     """The mark alone (float32, the length of ``audio``): what :func:`embed` adds at
     strength 1.0, all zeros for silent input.  For callers that add it in place or to
     several channels."""
+    return _mark_or_zeros(_check_audio(audio, sr), sr, payload, key)
+
+
+def _mark_or_zeros(x: np.ndarray, sr: int, payload: bytes, key: bytes) -> np.ndarray:
+    """:func:`_mark` of checked audio, zeros where there is no host for a mark."""
     if not isinstance(payload, (bytes, bytearray)) or len(payload) * 8 != PAYLOAD_BITS:
         raise ValueError(f"payload must be exactly {PAYLOAD_BITS // 8} bytes")
-    x = _check_audio(audio, sr)
     mark = _mark(x, int(sr), bytes(payload), bytes(key))
     return np.zeros(len(x), dtype=np.float32) if mark is None else mark
 
