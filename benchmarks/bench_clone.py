@@ -96,21 +96,24 @@ def edit_distance(ref: list[str], hyp: list[str]) -> int:
 
 class Recogniser:
     """English word recognition with pocketsphinx's bundled model: an intelligibility check
-    independent of our code (absolute WERs are high for this small model; compare them)."""
+    independent of our code (absolute WERs are high for this small model; compare them).
 
-    def __init__(self) -> None:
-        from pocketsphinx import Decoder
-
-        self.decoder = Decoder(samprate=16000, loglevel="FATAL")
+    Every clip gets a fresh decoder: one decoder's feature normalisation carries over from
+    clip to clip, so the same audio was heard differently depending on what came before
+    it (2 of 3 synthetic sentences, 2026-11-25), and WERs of variants run one after the
+    other differed with no difference in the audio."""
 
     def words(self, audio: np.ndarray, sr: int) -> list[str]:
+        from pocketsphinx import Decoder
+
         from yinse.core.audio import resample
 
         pcm = (np.clip(resample(audio, sr, 16000), -1, 1) * 32767).astype(np.int16).tobytes()
-        self.decoder.start_utt()
-        self.decoder.process_raw(pcm, full_utt=True)
-        self.decoder.end_utt()
-        hyp = self.decoder.hyp()
+        decoder = Decoder(samprate=16000, loglevel="FATAL")
+        decoder.start_utt()
+        decoder.process_raw(pcm, full_utt=True)
+        decoder.end_utt()
+        hyp = decoder.hyp()
         return words(hyp.hypstr) if hyp else []
 
 
