@@ -2,6 +2,7 @@ import sqlite3
 from datetime import UTC
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from yinse.core.errors import ProvenanceError
 from yinse.registry import MIGRATIONS, Registry
@@ -43,7 +44,7 @@ def test_reopening_keeps_rows_and_does_not_migrate_again(tmp_path):
 
 def test_a_failed_output_write_leaves_no_half_row(tmp_path):
     reg = Registry(f"sqlite:///{tmp_path / 'r.db'}")
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError, match="NOT NULL"):
         reg.record_output(
             render_id="x" * 64, payload_hex="x" * 16, kind="sing", voice=None, consent_id=None,
             snapshot_hash="x" * 64, engine_version="0", settings={}, file_name=None,

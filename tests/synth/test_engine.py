@@ -11,8 +11,8 @@ from yinse.voices import get_voice
 
 def build(pitches, beats, lyrics, *, bpm=80, syllabic=None, start=0.0):
     notes, at = [], start
-    for i, (p, b, l) in enumerate(zip(pitches, beats, lyrics)):
-        notes.append(Note(at, b, p, l, (syllabic or ["single"] * len(lyrics))[i]))
+    for i, (p, b, lyric) in enumerate(zip(pitches, beats, lyrics)):
+        notes.append(Note(at, b, p, lyric, (syllabic or ["single"] * len(lyrics))[i]))
         at += b
     return Score(tuple(notes), (TempoChange(0, bpm),))
 
@@ -115,7 +115,10 @@ def test_rests_are_quiet_apart_from_the_breath(joe):
     rest = a[int(1.3 * sr) : int(3.4 * sr)]  # after the release, before the breath
     breath = a[int(3.55 * sr) : int(3.8 * sr)]
     sung = a[int(0.2 * sr) : int(0.8 * sr)]
-    rms = lambda x: np.sqrt(np.mean(x**2)) + 1e-12
+
+    def rms(x):
+        return np.sqrt(np.mean(x**2)) + 1e-12
+
     assert 20 * np.log10(rms(rest) / rms(sung)) < -60
     assert -45 < 20 * np.log10(rms(breath) / rms(sung)) < -10  # audible, well below the voice
 

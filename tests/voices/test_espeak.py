@@ -6,9 +6,7 @@ import threading
 
 import numpy as np
 import pytest
-
-pytest.importorskip("espeakng_loader")
-pyworld = pytest.importorskip("pyworld")
+import pyworld
 
 from yinse.core.errors import VoiceError
 from yinse.text import LyricSyllable
