@@ -440,6 +440,40 @@ def test_units_are_chosen_to_join_smoothly(consented_home, monkeypatch):
     assert together[1] < 0.92 * alone[1], (together, alone)  # measured 1.85 against 2.14
 
 
+def test_a_clone_speaks_on_its_units_own_pitch(consented_home):
+    """Where a voiced phone unit plays a voiced frame, the clone speaks on that unit's own
+    F0 (smoothed over joins), so the owner's pitch habits come with their timbre; other
+    voiced frames keep the base voice's F0 moved to the owner's pitch, and unvoiced frames
+    stay unvoiced."""
+    import pyworld
+
+    from yinse.voices.speaking_pitch import typical_pitch_hz
+    from yinse.voices.timbre import OWN_PITCH_SPAN, TimbreBank, code_envelope, dio_f0
+
+    bank = TimbreBank.load(Path(Registry().get_voice(NAME).bank_path))
+    said = get_voice("joe").speak_utterance(TEXT)
+    x = said.audio.astype(np.float64)
+    f0, t = dio_f0(x, said.sr)
+    coded = code_envelope(pyworld.cheaptrick(x, f0, t, said.sr), said.sr)
+    position, from_units = bank.choose(coded, f0 > 0, said.phones, t)
+    pitch = bank.speech_pitch(f0, position, from_units)
+
+    own = bank.target_f0[np.round(position).astype(int)]
+    use = (f0 > 0) & from_units & (own > 0)
+    assert use.sum() > 0.4 * (f0 > 0).sum(), (use.sum(), (f0 > 0).sum())  # 225 of 490
+    # Near the unit's F0 (up to whole octaves), and within the span around the typical
+    # pitch of the owner's frames (DIO's octave errors folded in).
+    semitones = 12 * np.log2(pitch[use] / own[use])
+    off = np.abs(semitones - 12 * np.round(semitones / 12))
+    assert np.median(off) < 0.5, np.median(off)  # the median over joins moves some frames
+    typical = 12 * np.log2(pitch[use] / typical_pitch_hz(bank.target_f0))
+    low, high = OWN_PITCH_SPAN
+    assert low - 0.5 < typical.min() and typical.max() < high + 0.5, (typical.min(), typical.max())
+    moved = (f0 > 0) & ~use
+    assert np.allclose(pitch[moved], f0[moved] * 2 ** (bank.pitch_shift_semitones / 12))
+    assert (pitch[f0 == 0] == 0).all()
+
+
 def test_spoken_renders_carry_the_watermark(consented_home, tmp_path):
     texts = [
         TEXT,

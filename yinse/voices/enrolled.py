@@ -4,7 +4,7 @@ The base voice (``baker`` or ``joe``) says the words, so timing and phones are a
 as the built-in voices'; the :class:`~yinse.voices.timbre.TimbreBank` built from the person's
 recordings replaces every spectral frame with one of theirs.  Singing goes through the
 engine (which calls :meth:`EnrolledVoice.timbre` after its WORLD analysis); speech is
-re-synthesised here with the pitch moved to the person's speaking pitch.
+re-synthesised here on the F0 of the person's own units (:meth:`TimbreBank.speech_pitch`).
 
 Only :mod:`yinse.pipeline` creates these, after the consent gate.
 """
@@ -19,7 +19,7 @@ import numpy as np
 from ..text import LyricSyllable
 from .base import Utterance, Voice, VoiceInfo
 from .speaking_pitch import hz_to_midi
-from .timbre import FRAME_S, SPEECH_BASE_SHARE, TimbreBank, dio_f0
+from .timbre import FRAME_S, SPEECH_BASE_SHARE, TimbreBank, code_envelope, dio_f0
 
 #: A melody sounds most like the person (resemblyzer, against their held-out speech) with
 #: its middle 0–4 semitones above their speaking pitch: cathy, magicdata_f and vctk_p225
@@ -73,10 +73,10 @@ class EnrolledVoice(Voice):
         audio, sr = said.audio, said.sr
         x = np.ascontiguousarray(audio, dtype=np.float64)
         f0, t = dio_f0(x, sr)
-        sp = pyworld.cheaptrick(x, f0, t, sr)
+        coded = code_envelope(pyworld.cheaptrick(x, f0, t, sr), sr)
+        position, from_units = self.bank.choose(coded, f0 > 0, said.phones, t)
         # The owner's aperiodicity replaces the base voice's, so D4C is not run on it.
-        new_sp, new_ap = self.bank.convert(f0, sp, sr, phones=said.phones, speech_times_s=t,
-                                           base_share=SPEECH_BASE_SHARE)
-        f0 = np.where(f0 > 0, f0 * 2 ** (self.bank.pitch_shift_semitones / 12), 0.0)
-        y = pyworld.synthesize(f0, new_sp, new_ap, sr, FRAME_S * 1000)
+        new_sp, new_ap = self.bank.play(position, coded, SPEECH_BASE_SHARE)
+        own_f0 = self.bank.speech_pitch(f0, position, from_units)
+        y = pyworld.synthesize(own_f0, new_sp, new_ap, sr, FRAME_S * 1000)
         return y.astype(np.float32), sr
