@@ -443,8 +443,8 @@ def test_units_are_chosen_to_join_smoothly(consented_home, monkeypatch):
 def test_a_clone_speaks_on_its_units_own_pitch(consented_home):
     """Where a voiced phone unit plays a voiced frame, the clone speaks on that unit's own
     F0 (smoothed over joins), so the owner's pitch habits come with their timbre; other
-    voiced frames keep the base voice's F0 moved to the owner's pitch, and unvoiced frames
-    stay unvoiced."""
+    voiced frames keep the base voice's contour, moved to the units' pitch, and unvoiced
+    frames stay unvoiced."""
     import pyworld
 
     from yinse.voices.speaking_pitch import typical_pitch_hz
@@ -468,9 +468,16 @@ def test_a_clone_speaks_on_its_units_own_pitch(consented_home):
     assert np.median(off) < 0.5, np.median(off)  # the median over joins moves some frames
     typical = 12 * np.log2(pitch[use] / typical_pitch_hz(bank.target_f0))
     low, high = OWN_PITCH_SPAN
-    assert low - 0.5 < typical.min() and typical.max() < high + 0.5, (typical.min(), typical.max())
+    # (The median over joins can take a neighbour's value from the moved base F0: a little
+    # outside, never an octave.)
+    assert low - 3 < typical.min() and typical.max() < high + 3, (typical.min(), typical.max())
+    # The other voiced frames keep the base voice's contour, moved as one to the units'
+    # pitch: by the median difference on the frames the units play.
     moved = (f0 > 0) & ~use
-    assert np.allclose(pitch[moved], f0[moved] * 2 ** (bank.pitch_shift_semitones / 12))
+    ratio = np.log(pitch[moved] / (f0[moved] * 2 ** (bank.pitch_shift_semitones / 12)))
+    unit_ratio = np.log(pitch[use] / (f0[use] * 2 ** (bank.pitch_shift_semitones / 12)))
+    assert moved.sum() > 10 and np.ptp(ratio) < 1e-9
+    assert abs(ratio[0] - np.median(unit_ratio)) < np.log(2 ** (1 / 12)), (ratio[0], np.median(unit_ratio))
     assert (pitch[f0 == 0] == 0).all()
 
 
