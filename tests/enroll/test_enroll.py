@@ -340,9 +340,7 @@ def test_the_voice_sings_key_auto_near_where_its_owner_speaks(consented_home, jo
     from tests.conftest import pyin_f0
     from yinse.voices.enrolled import SING_ABOVE_SPEECH
     from yinse.voices.speaking_pitch import hz_to_midi, typical_pitch_hz
-    from yinse.voices.timbre import TimbreBank
-
-    bank = TimbreBank.load(Path(Registry().get_voice(NAME).bank_path))
+    bank = enrolled_bank()
     clips = [sf.read(p, dtype="float32") for p in sorted(joe_recordings.glob("*.wav"))[:4]]
     _, f0 = pyin_f0(np.concatenate([a for a, _ in clips]), clips[0][1], low_midi=36, high_midi=72)
     owner_midi = hz_to_midi(typical_pitch_hz(np.nan_to_num(f0)))
@@ -367,28 +365,45 @@ def test_the_voice_sings_key_auto_near_where_its_owner_speaks(consented_home, jo
     assert f"middle note at MIDI {speaking_midi + SING_ABOVE_SPEECH:.0f}" in shown.stdout
 
 
+def enrolled_bank():
+    from yinse.voices.timbre import TimbreBank
+
+    return TimbreBank.load(Path(Registry().get_voice(NAME).bank_path))
+
+
+@dataclass
+class BaseFrames:
+    """The base voice saying a text, analysed as a clone's speech analyses it."""
+
+    said: object  # the Utterance (phones, audio, rate)
+    f0: np.ndarray
+    t: np.ndarray
+    sp: np.ndarray
+    coded: np.ndarray
+
+
+def joe_says(text: str) -> BaseFrames:
+    import pyworld
+
+    from yinse.voices.timbre import code_envelope, dio_f0
+
+    said = get_voice("joe").speak_utterance(text)
+    x = said.audio.astype(np.float64)
+    f0, t = dio_f0(x, said.sr)
+    sp = pyworld.cheaptrick(x, f0, t, said.sr)
+    return BaseFrames(said, f0, t, sp, code_envelope(sp, said.sr))
+
+
 def test_speech_mixes_a_share_of_the_base_voice_moved_to_the_owner(consented_home):
     """A clone's speech mixes SPEECH_BASE_SHARE of the base voice's own envelope, moved to
     the owner's cepstral statistics, into the owner's units (for words): on voiced frames
     the share moves the envelope that far towards the moved base envelope (measured here:
     0.232 → 0.190 at 0.2; all the way, 0.051, what smoothing and re-coding leave)."""
-    import pyworld
+    from yinse.voices.timbre import MATCH_DIMS, SPEECH_BASE_SHARE, code_envelope, normalised_cepstra
 
-    from yinse.voices.timbre import (
-        MATCH_DIMS,
-        SPEECH_BASE_SHARE,
-        TimbreBank,
-        code_envelope,
-        dio_f0,
-        normalised_cepstra,
-    )
-
-    bank = TimbreBank.load(Path(Registry().get_voice(NAME).bank_path))
-    said = get_voice("joe").speak_utterance("A quiet river runs past the old mill every morning.")
-    x = said.audio.astype(np.float64)
-    f0, t = dio_f0(x, said.sr)
-    sp = pyworld.cheaptrick(x, f0, t, said.sr)
-    coded = code_envelope(sp, said.sr)
+    bank = enrolled_bank()
+    base = joe_says("A quiet river runs past the old mill every morning.")
+    said, f0, t, sp, coded = base.said, base.f0, base.t, base.sp, base.coded
     mean, std = bank.target_stats
     moved = normalised_cepstra(coded, bank.base_mean, bank.base_std) * std + mean
     voiced = f0 > 0
@@ -408,16 +423,12 @@ def test_units_are_chosen_to_join_smoothly(consented_home, monkeypatch):
     phone alone (the join costs set to 0), a sentence the owner never read has more phone
     boundaries where the next unit follows on in its recording, and smaller steps in the
     envelope across its boundaries."""
-    import pyworld
-
     from yinse.voices import timbre
-    from yinse.voices.timbre import MATCH_DIMS, TimbreBank, code_envelope, dio_f0
+    from yinse.voices.timbre import MATCH_DIMS
 
-    bank = TimbreBank.load(Path(Registry().get_voice(NAME).bank_path))
-    said = get_voice("joe").speak_utterance(TEXT)
-    x = said.audio.astype(np.float64)
-    f0, t = dio_f0(x, said.sr)
-    coded = code_envelope(pyworld.cheaptrick(x, f0, t, said.sr), said.sr)
+    bank = enrolled_bank()
+    base = joe_says(TEXT)
+    said, f0, t, coded = base.said, base.f0, base.t, base.coded
 
     def joins() -> tuple[float, float]:
         """Share of phone boundaries where the next unit follows on in the recording, and
@@ -445,17 +456,13 @@ def test_a_clone_speaks_on_its_units_own_pitch(consented_home):
     F0 (smoothed over joins), so the owner's pitch habits come with their timbre; other
     voiced frames keep the base voice's contour, moved to the units' pitch, and unvoiced
     frames stay unvoiced."""
-    import pyworld
-
     from yinse.voices.speaking_pitch import typical_pitch_hz
-    from yinse.voices.timbre import OWN_PITCH_SPAN, TimbreBank, code_envelope, dio_f0
+    from yinse.voices.timbre import OWN_PITCH_SPAN
 
-    bank = TimbreBank.load(Path(Registry().get_voice(NAME).bank_path))
-    said = get_voice("joe").speak_utterance(TEXT)
-    x = said.audio.astype(np.float64)
-    f0, t = dio_f0(x, said.sr)
-    coded = code_envelope(pyworld.cheaptrick(x, f0, t, said.sr), said.sr)
-    position, from_units = bank.choose(coded, f0 > 0, said.phones, t)
+    bank = enrolled_bank()
+    base = joe_says(TEXT)
+    f0 = base.f0
+    position, from_units = bank.choose(base.coded, f0 > 0, base.said.phones, base.t)
     pitch = bank.speech_pitch(f0, position, from_units)
 
     own = bank.target_f0[np.round(position).astype(int)]

@@ -427,27 +427,20 @@ class TimbreBank:
         if not candidates:
             return []
         envelope = self.target_sp[:, 1 : MATCH_DIMS + 1]
+        recording = [self._recording_of(self.unit_start[units]) for units in candidates]
         joins = []
-        for before, after in zip(candidates[:-1], candidates[1:]):
+        for k in range(1, len(candidates)):
+            before, after = candidates[k - 1], candidates[k]
             end = envelope[self.unit_end[before] - 1]
             start = envelope[self.unit_start[after]]
             distance = np.sqrt(((end[:, None, :] - start[None, :, :]) ** 2).sum(-1))
-            follows = (after[None, :] == before[:, None] + 1) & (
-                self._recording_of(self.unit_start[after])[None, :]
-                == self._recording_of(self.unit_start[before])[:, None]
-            )
+            follows = (after[None, :] == before[:, None] + 1) & (recording[k][None, :] == recording[k - 1][:, None])
             joins.append((distance, follows))
         scale = np.median(np.concatenate([d.ravel() for d, _ in joins])) + 1e-9 if joins else 1.0
-        total = costs[0].astype(np.float64)
-        backs = []
-        for (distance, follows), cost in zip(joins, costs[1:]):
-            step = total[:, None] + np.where(follows, 0.0, JOIN_JUMP_COST + JOIN_WEIGHT * distance / scale)
-            backs.append(step.argmin(0))
-            total = step.min(0) + cost
-        path = [int(total.argmin())]
-        for back in reversed(backs):
-            path.append(int(back[path[-1]]))
-        return [int(units[i]) for units, i in zip(candidates, reversed(path))]
+        path = _cheapest_path(
+            costs, (np.where(follows, 0.0, JOIN_JUMP_COST + JOIN_WEIGHT * d / scale) for d, follows in joins)
+        )
+        return [int(units[i]) for units, i in zip(candidates, path)]
 
     def _label_index(self) -> dict[str, int]:
         if self._label_ids is None:
@@ -496,20 +489,31 @@ class TimbreBank:
 def _viterbi(dist: np.ndarray, cand: np.ndarray, recording: np.ndarray) -> np.ndarray:
     """Cheapest path through the candidates: match distance plus :data:`JUMP_COST` for every
     step that is not 0–2 frames forward within one recording."""
-    n, k = cand.shape
-    cost = dist[0].astype(np.float64)
-    back = np.zeros((n, k), np.int32)
-    for t in range(1, n):
-        step = cand[t][None, :] - cand[t - 1][:, None]
-        same = recording[t][None, :] == recording[t - 1][:, None]
-        total = cost[:, None] + np.where(same & (step >= 0) & (step <= 2), 0.0, JUMP_COST)
-        back[t] = total.argmin(0)
-        cost = total.min(0) + dist[t]
-    path = np.empty(n, np.int64)
-    path[-1] = int(cost.argmin())
-    for t in range(n - 1, 0, -1):
-        path[t - 1] = back[t, path[t]]
-    return cand[np.arange(n), path]
+
+    def jumps():
+        for t in range(1, len(cand)):
+            step = cand[t][None, :] - cand[t - 1][:, None]
+            same = recording[t][None, :] == recording[t - 1][:, None]
+            yield np.where(same & (step >= 0) & (step <= 2), 0.0, JUMP_COST)
+
+    return cand[np.arange(len(cand)), _cheapest_path(dist, jumps())]
+
+
+def _cheapest_path(costs, transitions) -> np.ndarray:
+    """Viterbi: for each step, the index of the option that minimises the options' own
+    ``costs`` (one array per step) plus the ``transitions`` between the options of
+    consecutive steps (one matrix, previous × next, per step after the first)."""
+    total = np.asarray(costs[0], np.float64)
+    backs = []
+    for cost, transition in zip(costs[1:], transitions):
+        step = total[:, None] + transition
+        backs.append(step.argmin(0))
+        total = step.min(0) + cost
+    path = np.empty(len(costs), np.int64)
+    path[-1] = int(total.argmin())
+    for t in range(len(costs) - 1, 0, -1):
+        path[t - 1] = backs[t - 1][path[t]]
+    return path
 
 
 def build_bank(
