@@ -122,15 +122,12 @@ def wer(pairs: list[tuple[str, list[str]]]) -> float:
     return sum(edit_distance(words(t), h) for t, h in pairs) / max(1, ref_words)
 
 
-def run_speaker(name: str, others: dict[str, np.ndarray]) -> dict:
-    import soundfile as sf
-
-    from yinse import pipeline
+def enroll_speaker(name: str):
+    """Enroll ``name`` from the first recordings of its folder into ``$YINSE_HOME``, with an
+    attested consent to sing and speak; returns the enrollment result and the held-out rows
+    (file, text)."""
     from yinse.enroll.build import enroll
     from yinse.enroll.consent import attest_consent
-    from yinse.formats import load_score
-    from yinse.registry.speaker import centroid, embed, similarity
-    from yinse.voices import get_voice
 
     language, sub, n_train, n_held = SPEAKERS[name]
     folder = DATA / sub
@@ -142,6 +139,21 @@ def run_speaker(name: str, others: dict[str, np.ndarray]) -> dict:
     result = enroll(voice_name, language=language, inputs=[folder / r[0] for r in train],
                     owner=name, transcripts=tsv)  # fmt: skip
     attest_consent(voice_name, attested_by="benchmark", scopes="sing,speak")
+    return result, held
+
+
+def run_speaker(name: str, others: dict[str, np.ndarray]) -> dict:
+    import soundfile as sf
+
+    from yinse import pipeline
+    from yinse.formats import load_score
+    from yinse.registry.speaker import centroid, embed, similarity
+    from yinse.voices import get_voice
+
+    language, sub, _, _ = SPEAKERS[name]
+    folder = DATA / sub
+    result, held = enroll_speaker(name)
+    voice_name = name.replace("_", "-")
     real = centroid([sf.read(folder / r[0], dtype="float32") for r in held])
     base = get_voice({"en": "joe", "zh": "baker"}[language])
     clone = pipeline.open_voice(voice_name, "speak").voice

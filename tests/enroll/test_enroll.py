@@ -451,6 +451,36 @@ def test_units_are_chosen_to_join_smoothly(consented_home, monkeypatch):
     assert together[1] < 0.92 * alone[1], (together, alone)  # measured 1.85 against 2.14
 
 
+def test_an_english_clone_speaks_with_the_base_voices_stress(consented_home):
+    """A clone of the English base voice takes SPEECH_LEVEL_SHARE of its level contour (c0)
+    from the base voice, moved to the owner's level: the units' levels come from other
+    sentences, the base voice's marks the stressed syllables.  Against units alone, the
+    clone's level follows the base voice's more closely and stays at the owner's loudness."""
+    from yinse.voices.timbre import (
+        SPEECH_BASE_SHARE,
+        SPEECH_LEVEL_SHARE,
+        code_envelope,
+        level_stats,
+    )
+
+    bank = enrolled_bank()
+    base = joe_says(TEXT)
+    position, _ = bank.choose(base.coded, base.f0 > 0, base.said.phones, base.t)
+    loud = base.coded[:, 0] > np.percentile(base.coded[:, 0], 20)
+
+    def level(share: float) -> np.ndarray:
+        sp, _ = bank.play(position, base.coded, SPEECH_BASE_SHARE, share)
+        return code_envelope(sp, base.said.sr)[:, 0]
+
+    share = SPEECH_LEVEL_SHARE["joe"]
+    assert 0 < share < 1 and "baker" not in SPEECH_LEVEL_SHARE
+    alone, mixed = level(0.0), level(share)
+    follows = [float(np.corrcoef(c[loud], base.coded[loud, 0])[0, 1]) for c in (alone, mixed)]
+    assert follows[1] > follows[0] + 0.1, follows  # measured 0.84 against 0.61
+    owner_mean, owner_std = bank.target_level  # measured −10.92 ± 1.86; the mix −10.89 ± 1.90
+    assert abs(level_stats(mixed)[0] - owner_mean) < 0.25 * owner_std, (level_stats(mixed), bank.target_level)
+
+
 def test_a_clone_speaks_on_its_units_own_pitch(consented_home):
     """Where a voiced phone unit plays a voiced frame, the clone speaks on that unit's own
     F0 (smoothed over joins), so the owner's pitch habits come with their timbre; other

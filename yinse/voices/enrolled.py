@@ -12,6 +12,7 @@ Only :mod:`yinse.pipeline` creates these, after the consent gate.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,14 @@ import numpy as np
 from ..text import LyricSyllable
 from .base import Utterance, Voice, VoiceInfo
 from .speaking_pitch import hz_to_midi
-from .timbre import FRAME_S, SPEECH_BASE_SHARE, TimbreBank, code_envelope, dio_f0
+from .timbre import (
+    FRAME_S,
+    SPEECH_BASE_SHARE,
+    SPEECH_LEVEL_SHARE,
+    TimbreBank,
+    code_envelope,
+    dio_f0,
+)
 
 #: A melody sounds most like the person (resemblyzer, against their held-out speech) with
 #: its middle 0–4 semitones above their speaking pitch: cathy, magicdata_f and vctk_p225
@@ -66,17 +74,37 @@ class EnrolledVoice(Voice):
     def timbre(self, f0, sp, ap, sr, *, phones=None, speech_times_s=None):
         return self.bank.convert(f0, sp, sr, phones=phones, speech_times_s=speech_times_s)
 
-    def speak(self, text: str) -> tuple[np.ndarray, int]:
+    def speech_frames(self, text: str) -> SpeechFrames:
+        """The WORLD frames of a clone's speech before synthesis: the base voice says the
+        text, the owner's units replace its envelope, and its F0 becomes theirs."""
         import pyworld
 
         said = self.base.speak_utterance(text)
-        audio, sr = said.audio, said.sr
-        x = np.ascontiguousarray(audio, dtype=np.float64)
-        f0, t = dio_f0(x, sr)
-        coded = code_envelope(pyworld.cheaptrick(x, f0, t, sr), sr)
+        x = np.ascontiguousarray(said.audio, dtype=np.float64)
+        f0, t = dio_f0(x, said.sr)
+        coded = code_envelope(pyworld.cheaptrick(x, f0, t, said.sr), said.sr)
         position, from_units = self.bank.choose(coded, f0 > 0, said.phones, t)
         # The owner's aperiodicity replaces the base voice's, so D4C is not run on it.
-        new_sp, new_ap = self.bank.play(position, coded, SPEECH_BASE_SHARE)
-        own_f0 = self.bank.speech_pitch(f0, position, from_units)
-        y = pyworld.synthesize(own_f0, new_sp, new_ap, sr, FRAME_S * 1000)
+        level_share = SPEECH_LEVEL_SHARE.get(self.base.name, 0.0)
+        sp, ap = self.bank.play(position, coded, SPEECH_BASE_SHARE, level_share)
+        return SpeechFrames(said, coded, self.bank.speech_pitch(f0, position, from_units), sp, ap)
+
+    def speak(self, text: str) -> tuple[np.ndarray, int]:
+        import pyworld
+
+        frames = self.speech_frames(text)
+        sr = frames.said.sr
+        y = pyworld.synthesize(frames.f0, frames.sp, frames.ap, sr, FRAME_S * 1000)
         return y.astype(np.float32), sr
+
+
+@dataclass
+class SpeechFrames:
+    """A clone's speech as WORLD frames (5 ms): what the base voice said, its coded envelope,
+    and the F0, envelope and aperiodicity the clone speaks."""
+
+    said: Utterance
+    base_coded: np.ndarray
+    f0: np.ndarray
+    sp: np.ndarray
+    ap: np.ndarray
