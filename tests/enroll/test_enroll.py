@@ -340,6 +340,7 @@ def test_the_voice_sings_key_auto_near_where_its_owner_speaks(consented_home, jo
     from tests.conftest import pyin_f0
     from yinse.voices.enrolled import SING_ABOVE_SPEECH
     from yinse.voices.speaking_pitch import hz_to_midi, typical_pitch_hz
+
     bank = enrolled_bank()
     clips = [sf.read(p, dtype="float32") for p in sorted(joe_recordings.glob("*.wav"))[:4]]
     _, f0 = pyin_f0(np.concatenate([a for a, _ in clips]), clips[0][1], low_midi=36, high_midi=72)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -212,10 +213,6 @@ class TimbreBank:
     unit_end: np.ndarray | None = None
     unit_base_frames: np.ndarray | None = None
     unit_feature: np.ndarray | None = None
-    _full_voice_db: float | None = None
-    _dio_typical_hz: float | None = None
-    _target_stats: tuple[np.ndarray, np.ndarray] | None = None
-    _target_level: tuple[float, float] | None = None
     _label_ids: dict | None = None
     _faiss: object = None
 
@@ -238,7 +235,13 @@ class TimbreBank:
     @property
     def typical_hz(self) -> float:
         """The person's speaking pitch: Harvest's when stored, else the peak of DIO's frames."""
-        return self.speaking_hz or typical_pitch_hz(self.target_f0)
+        return self.speaking_hz or self.dio_typical_hz
+
+    @cached_property
+    def dio_typical_hz(self) -> float:
+        """The peak of the person's DIO frames: what a clone's unit F0 is folded around
+        (:meth:`speech_pitch`), since it has DIO's octave errors too."""
+        return typical_pitch_hz(self.target_f0)
 
     # ---------------------------------------------------------------- mapping
     def select(self, coded_sp: np.ndarray, voiced: np.ndarray) -> np.ndarray:
@@ -268,13 +271,11 @@ class TimbreBank:
         weak_db = np.maximum(0.0, self.full_voice_db - level_db - WEAK_FRAME_DB)
         return VOICING_MISMATCH_COST * mismatch + (voiced[:, None] * weak_db / 10.0)
 
-    @property
+    @cached_property
     def full_voice_db(self) -> float:
-        if self._full_voice_db is None:
-            voiced = self.target_f0 > 0
-            level = self.target_sp[voiced, 0] if voiced.any() else self.target_sp[:, 0]
-            self._full_voice_db = float(np.percentile(10 / np.log(10) * level, 95))
-        return self._full_voice_db
+        voiced = self.target_f0 > 0
+        level = self.target_sp[voiced, 0] if voiced.any() else self.target_sp[:, 0]
+        return float(np.percentile(10 / np.log(10) * level, 95))
 
     def _index(self):
         """Exact nearest-neighbour search over the keys (faiss: ~8x faster than numpy's
@@ -361,12 +362,10 @@ class TimbreBank:
             return out
         own = self.target_f0[np.round(np.maximum(position, 0)).astype(np.int64)].astype(np.float64)
         use = voiced & from_units & (own > 0)
-        if self._dio_typical_hz is None:
-            self._dio_typical_hz = typical_pitch_hz(self.target_f0)
-        semitones = 12 * np.log2(own[use] / self._dio_typical_hz)
+        semitones = 12 * np.log2(own[use] / self.dio_typical_hz)
         low, high = OWN_PITCH_SPAN
         semitones += 12 * (np.ceil(np.maximum(0.0, low - semitones) / 12) - np.ceil(np.maximum(0.0, semitones - high) / 12))
-        own[use] = self._dio_typical_hz * 2 ** (semitones / 12)
+        own[use] = self.dio_typical_hz * 2 ** (semitones / 12)
         if use.sum() >= MIN_OWN_PITCH_FRAMES:
             # The other voiced frames keep the base voice's contour, at the units' pitch.
             out[voiced & ~use] *= np.exp(np.median(np.log(own[use] / out[use])))
@@ -376,19 +375,15 @@ class TimbreBank:
         out[use] = np.exp(smoothed[use])
         return out
 
-    @property
+    @cached_property
     def target_stats(self) -> tuple[np.ndarray, np.ndarray]:
         """The person's cepstral mean and spread (:func:`cepstral_stats`)."""
-        if self._target_stats is None:
-            self._target_stats = cepstral_stats([self.target_sp])
-        return self._target_stats
+        return cepstral_stats([self.target_sp])
 
-    @property
+    @cached_property
     def target_level(self) -> tuple[float, float]:
         """The person's level (c0) mean and spread over their non-silent frames."""
-        if self._target_level is None:
-            self._target_level = level_stats(self.target_sp[:, 0])
-        return self._target_level
+        return level_stats(self.target_sp[:, 0])
 
     def frames_at(self, position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Coded envelope and aperiodicity of the person at fractional frame positions
