@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.yinse-installed
 OUT    := out/demo
 
-.PHONY: setup demo test bench clean
+.PHONY: setup system demo test bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Yinse needs Python 3.11 (tensorflow-cpu 2.15.1); set PYTHON=/path/to/python3.11")'
@@ -25,6 +25,19 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
+# Debian packages the tests need, installed when missing: ffmpeg (M4A/AAC recordings, the
+# MP3 and AAC round trips) and the PostgreSQL server (the registry on a real server).
+system:
+	@missing=""; \
+	command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+	  command -v apt-get >/dev/null || { echo "make test needs the packages$$missing; install them with your system's package manager" >&2; exit 2; }; \
+	  echo "Installing Debian packages:$$missing"; \
+	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
 demo: setup
 	@mkdir -p $(OUT)
 	rm -rf $(OUT)/xiaocheng_rain
@@ -34,7 +47,7 @@ demo: setup
 	@echo "Demo song:"; ls -1 $(CURDIR)/$(OUT)/xiaocheng_rain/song.*
 	@echo "Sung scores:"; ls -1 $(CURDIR)/$(OUT)/*.wav
 
-test: setup
+test: setup system
 	$(BIN)/python -m pytest -q
 
 bench: setup
