@@ -21,6 +21,8 @@ $(STAMP): requirements.txt pyproject.toml
 	# tinysoundfont declares PyAudio (for live playback, which needs PortAudio headers); we only render offline.
 	$(BIN)/pip install -q --no-deps tinysoundfont==0.3.7
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	# librosa's numba cache, compiled once here, one process at a time (yinse/core/librosa_import.py).
+	$(BIN)/python -c "from yinse.core.librosa_import import import_librosa; import_librosa()"
 	touch $(STAMP)
 
 setup: $(STAMP)

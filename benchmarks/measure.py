@@ -35,7 +35,9 @@ def pyin_f0(
     cents_per_bin: float = 5.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Times and F0 in Hz (NaN where unvoiced) of ``audio``."""
-    import librosa
+    from yinse.core.librosa_import import import_librosa
+
+    librosa = import_librosa()
 
     y = librosa.resample(np.asarray(audio, dtype=np.float32), orig_sr=sr, target_sr=PYIN_SR)
     fmin = float(librosa.midi_to_hz(np.floor(low_midi) - 3))

@@ -65,7 +65,9 @@ def align(
 ) -> Alignment:
     """DTW between two coded envelopes (frames x cepstra), each normalised by its speaker's
     statistics, within a band around the diagonal."""
-    import librosa
+    from ..core.librosa_import import import_librosa
+
+    librosa = import_librosa()
 
     b0, b1 = speech_frames(base_sp)
     t0, t1 = speech_frames(target_sp)

@@ -92,7 +92,9 @@ class _Track:
 
 def _analyse(audio: np.ndarray, sr: int) -> _Track:
     """pYIN pitch and frame loudness at 16 kHz, 10 ms frames (centred)."""
-    import librosa
+    from ..core.librosa_import import import_librosa
+
+    librosa = import_librosa()
 
     y = np.asarray(resample(np.asarray(audio, dtype=np.float32), int(sr), ANALYSIS_SR),
                    dtype=np.float32)  # fmt: skip

@@ -93,6 +93,9 @@ class SpeakerCheck:
 
 
 def _import_resemblyzer() -> Any:
+    from ..core.librosa_import import import_librosa
+
+    import_librosa()  # resemblyzer imports librosa: its numba cache is loaded under the lock
     # resemblyzer imports scipy.ndimage.morphology (deprecated) and webrtcvad imports
     # pkg_resources (deprecated): both warn on every first import, harmlessly.
     with warnings.catch_warnings():
