@@ -55,8 +55,9 @@ def reference_notes(midi_path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def nitech_notes(label_path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Intervals (s) and pitches (Hz) of the notes in an HTS full-context label file."""
-    import librosa
+    from yinse.core.librosa_import import import_librosa
 
+    librosa = import_librosa()
     notes: list[list[float]] = []
     previous = None
     for line in label_path.read_text(encoding="utf-8").splitlines():

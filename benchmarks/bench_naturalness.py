@@ -29,8 +29,11 @@ DNSMOS_SR = 16000
 
 
 def dnsmos(audio: np.ndarray, sr: int) -> dict:
-    import librosa
     from speechmos import dnsmos as model
+
+    from yinse.core.librosa_import import import_librosa
+
+    librosa = import_librosa()
 
     y = librosa.resample(np.asarray(audio, dtype=np.float32), orig_sr=sr, target_sr=DNSMOS_SR)
     y = (y / (np.max(np.abs(y)) + 1e-9) * 0.9).astype(np.float32)

@@ -205,9 +205,9 @@ def speed(x: np.ndarray, factor: float) -> np.ndarray:
 
 def tempo(x: np.ndarray, factor: float) -> np.ndarray:
     """``factor`` times faster, pitch kept (librosa's phase vocoder)."""
-    import librosa
+    from yinse.core.librosa_import import import_librosa
 
-    return librosa.effects.time_stretch(x.astype(np.float32), rate=factor).astype(np.float64)
+    return import_librosa().effects.time_stretch(x.astype(np.float32), rate=factor).astype(np.float64)
 
 
 def white_noise(x: np.ndarray, snr_db: float, seed: int = 4) -> np.ndarray:

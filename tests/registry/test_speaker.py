@@ -147,8 +147,9 @@ def test_integer_pcm_is_scaled(encoder, cathy):
 def test_sample_rate_does_not_matter(encoder, cathy):
     """48 kHz in, or the same clip brought to 16 kHz and to 22.05 kHz by another resampler
     (librosa's soxr) before: the encoder sees nearly the same 16 kHz audio."""
-    import librosa
+    from yinse.core.librosa_import import import_librosa
 
+    librosa = import_librosa()
     audio, sr = _load(cathy[12])
     assert sr == 48000
     e48 = spk.embed(audio, sr=sr)
