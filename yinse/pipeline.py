@@ -263,8 +263,8 @@ def mark_file(
     source = Path(in_path)
     if not source.is_file():
         raise InputError(f"'{source}' is not a file; give the audio file to mark")
-    audio, sr = read_audio(source)
-    existing = watermark.detect(audio, sr, key=watermark_key())
+    audio, sr = read_audio(source, mono=False)
+    existing = watermark.detect(audio.mean(axis=1) if audio.ndim == 2 else audio, sr, key=watermark_key())
     if payload_hex is not None:
         payload_hex = payload_hex.lower().removeprefix("0x")
         if len(payload_hex) != 16 or any(c not in "0123456789abcdef" for c in payload_hex):

@@ -190,6 +190,37 @@ def test_mark_then_mark_again_keeps_one_payload(tmp_path):
     assert not (tmp_path / "clash.wav").exists()
 
 
+def test_mark_keeps_a_stereo_file_stereo(tmp_path):
+    """A stereo master marked after a DAW comes back stereo, its two channels still apart
+    (the same mark in each), and verifies; it used to come back as the channels' mean."""
+    rng = np.random.default_rng(1)
+    t = np.arange(48000 * 8) / 48000
+    left = 0.2 * np.sin(2 * np.pi * 220 * t) + 0.01 * rng.standard_normal(len(t))
+    right = 0.2 * np.sin(2 * np.pi * 330 * t) + 0.01 * rng.standard_normal(len(t))
+    source = tmp_path / "master.wav"
+    sf.write(source, np.c_[left, right].astype(np.float32), 48000)
+    out = tmp_path / "marked.flac"
+    assert cli("mark", source, "-o", out).exit_code == 0
+    marked, sr = sf.read(out, dtype="float32")
+    assert sr == 48000 and marked.shape == (len(t), 2)
+    # Each channel is its source plus a mark about 35 dB under it: far closer to its own
+    # source than to the other channel's.
+    for k, own in enumerate((left, right)):
+        residual = marked[:, k] - own
+        assert 10 * np.log10(np.mean(own**2) / np.mean(residual**2)) > 25
+    assert np.allclose(marked[:, 0] - left, marked[:, 1] - right, atol=2e-3)  # one mark in both
+    report = verify(out)
+    assert report["watermark"]["found"] and report["record"]["kind"] == "mark"
+
+
+def test_mark_refuses_more_than_two_channels(tmp_path):
+    source = tmp_path / "surround.wav"
+    sf.write(source, np.zeros((48000 * 6, 6), np.float32), 48000)
+    result = cli("mark", source, "-o", tmp_path / "out.wav")
+    assert result.exit_code == 2 and "6 channels" in result.stderr and "stereo" in result.stderr
+    assert not (tmp_path / "out.wav").exists()
+
+
 @pytest.mark.parametrize("payload", ["123", "zzzzzzzzzzzzzzzz", "0123456789abcdef00"])
 def test_mark_refuses_a_bad_payload(tmp_path, payload):
     source = tmp_path / "in.wav"

@@ -18,7 +18,10 @@ from ..core.hashing import file_sha256
 from ..core.paths import data_home
 
 
-def read_audio(path: Path) -> tuple[np.ndarray, int]:
+def read_audio(path: Path, *, mono: bool = True) -> tuple[np.ndarray, int]:
+    """Samples of an audio file as float32 and its rate: the channels' mean (what the
+    watermark detector reads), or with ``mono=False`` a stereo file as (n, 2), so that
+    ``yinse mark`` gives back the stereo it was given."""
     import soundfile as sf
 
     try:
@@ -30,7 +33,14 @@ def read_audio(path: Path) -> tuple[np.ndarray, int]:
         ) from error
     if not len(audio):
         raise InputError(f"'{path.name}' holds no audio samples")
-    return audio.mean(axis=1), sr
+    if mono or audio.shape[1] == 1:
+        return audio.mean(axis=1), sr
+    if audio.shape[1] != 2:
+        raise InputError(
+            f"'{path.name}' has {audio.shape[1]} channels; Yinse writes mono or stereo — "
+            "mix it down to stereo first"
+        )
+    return audio, sr
 
 
 def verify_file(path: str | os.PathLike) -> dict:
