@@ -29,6 +29,7 @@ from ..voices.timbre import (
     CANDIDATES,
     FRAME_S,
     SMOOTH_FRAMES,
+    FeatureWarp,
     TimbreBank,
     cepstral_stats,
     code_envelope,
@@ -66,19 +67,19 @@ class Conversion:
 
 class FrameMatcher:
     """Nearest target frames for speaker-normalised input frames: the target's own frames,
-    normalised by the target's statistics, indexed once."""
+    each speaker's warped by their own distribution (:class:`FeatureWarp`), indexed once."""
 
     def __init__(self, bank: TimbreBank) -> None:
         import faiss
 
         self.bank = bank
-        feats = bank.match_features(bank.target_sp, bank.target_f0 > 0, bank.target_stats)
+        feats = bank.project(bank.target_warp(bank.target_sp), bank.target_f0 > 0)
         self.index = faiss.IndexFlatL2(feats.shape[1])
         self.index.add(np.ascontiguousarray(feats, dtype=np.float32))
 
-    def choose(self, coded: np.ndarray, voiced: np.ndarray, stats: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """The target frame index for every input frame; ``stats`` are the input speaker's."""
-        query = np.ascontiguousarray(self.bank.match_features(coded, voiced, stats), dtype=np.float32)
+    def choose(self, coded: np.ndarray, voiced: np.ndarray, warp: FeatureWarp) -> np.ndarray:
+        """The target frame index for every input frame; ``warp`` is the input speaker's."""
+        query = np.ascontiguousarray(self.bank.project(warp(coded), voiced), dtype=np.float32)
         squared, cand = self.index.search(query, CANDIDATES)
         return self.bank.best_path(squared, cand, voiced)
 
@@ -129,6 +130,7 @@ def convert(
         coded_chunks.append(coded)
         stats_frames.append(coded[:: max(1, len(coded) // 4000)])
     stats = cepstral_stats(stats_frames)
+    warp = FeatureWarp.of(stats_frames)
     top_db = float(np.percentile(np.concatenate([c[:, 0] for c in coded_chunks]), 99)) * 10 / np.log(10)
     phones = lyric_phones(lyrics, np.concatenate(coded_chunks), stats, sr, bank) if lyrics else []
 
@@ -136,8 +138,8 @@ def convert(
     for k, ((start, end), (f0, times), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
         t0, t1 = start / sr, end / sr
         in_chunk = [(p, s - t0, e - t0) for p, s, e in phones if e > t0 and s < t1]
-        y = _convert_chunk(x_all[start:end], f0, times, coded, matcher, stats, sr, shift, top_db, keep_breath,
-                           in_chunk)  # fmt: skip
+        y = _convert_chunk(x_all[start:end], f0, times, coded, matcher, (stats, warp), sr, shift, top_db,
+                           keep_breath, in_chunk)  # fmt: skip
         length = min(len(y), end - start)  # WORLD may return a few samples more or less
         out[start : start + length] += y[:length]
         if progress:
@@ -160,13 +162,16 @@ def _pitch_track(x_all: np.ndarray, bounds, sr: int, floor_hz: float) -> list[tu
     return [dio_f0(x_all[start:end], sr, floor_hz=floor_hz, ceil_hz=1000.0) for start, end in bounds]
 
 
-def _convert_chunk(x, f0, times, coded, matcher: FrameMatcher, stats, sr, shift, top_db, keep_breath, phones):
-    """One chunk re-voiced; ``times``: its frames' times (DIO's); ``phones`` (label,
-    start_s, end_s in the chunk) from lyrics."""
+def _convert_chunk(x, f0, times, coded, matcher: FrameMatcher, norms, sr, shift, top_db, keep_breath, phones):
+    """One chunk re-voiced; ``times``: its frames' times (DIO's); ``norms``: the input
+    speaker's cepstral statistics (for units, which hold the base voice's features) and
+    :class:`FeatureWarp` (for frame choice); ``phones`` (label, start_s, end_s in the
+    chunk) from lyrics."""
     import pyworld
     from scipy.ndimage import uniform_filter1d
 
     bank = matcher.bank
+    stats, warp = norms
     level_db = coded[:, 0] * 10 / np.log(10)
     voiced = f0 > 0
     active = level_db > top_db - SILENCE_DB
@@ -187,7 +192,7 @@ def _convert_chunk(x, f0, times, coded, matcher: FrameMatcher, stats, sr, shift,
         position[~active | ~core | (unit_voiced != voiced)] = -1.0
     rest = active & (position < 0)
     if rest.any():
-        position[rest] = matcher.choose(coded[rest], voiced[rest], stats)
+        position[rest] = matcher.choose(coded[rest], voiced[rest], warp)
     env, aper = bank.frames_at(np.maximum(position, 0.0))
     env = uniform_filter1d(env, SMOOTH_FRAMES, axis=0)
     # The input's loudness contour: each frame's level (c0) from the input, smoothed.

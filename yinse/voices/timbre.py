@@ -171,6 +171,46 @@ def level_stats(level: np.ndarray) -> tuple[float, float]:
     return float(part.mean()), float(part.std()) + 1e-6
 
 
+#: Quantile levels at which :class:`FeatureWarp` keeps a speaker's distribution.
+WARP_LEVELS = np.linspace(0.005, 0.995, 199)
+
+
+@dataclass(frozen=True)
+class FeatureWarp:
+    """Feature warping: each of a speaker's cepstra 1..MATCH_DIMS mapped through that
+    speaker's own distribution (over their non-silent frames) onto a standard normal.
+
+    Conversion matches one speaker's frames against another's.  Taking out each speaker's
+    mean and spread (:func:`normalised_cepstra`) leaves the shape of their distributions,
+    which is partly *who* speaks, so the nearest target frames were partly the ones most like
+    the source voice; matching ranks instead, the target frames chosen are those that stand
+    where the input stands among its own speaker's sounds.  On bench_convert's 21 clips,
+    converted both ways in one process (docs/BENCHMARKS.md, "Feature warping"): the output
+    is further from its source (resemblyzer, median −0.021 speech, −0.019 singing) and as
+    close to its target (+0.002, +0.007); margin over the source better on 14 of 21 clips;
+    melody and V/UV unchanged."""
+
+    #: (len(WARP_LEVELS), MATCH_DIMS): the value of each cepstrum at each quantile level.
+    quantiles: np.ndarray
+
+    @classmethod
+    def of(cls, coded: list[np.ndarray]) -> FeatureWarp:
+        """The warp of one speaker, from their coded frames (all of them, or an even sample)."""
+        allc = np.concatenate(coded)
+        part = allc[_loud(allc[:, 0]), 1 : MATCH_DIMS + 1]
+        return cls(np.quantile(part, WARP_LEVELS, axis=0))
+
+    def __call__(self, coded_sp: np.ndarray) -> np.ndarray:
+        """Standard-normal scores of cepstra 1..MATCH_DIMS of ``coded_sp``."""
+        from scipy.special import ndtri
+
+        x = np.asarray(coded_sp, np.float64)[:, 1 : MATCH_DIMS + 1]
+        levels = np.empty_like(x)
+        for d in range(x.shape[1]):
+            levels[:, d] = np.interp(x[:, d], self.quantiles[:, d], WARP_LEVELS)
+        return ndtri(levels)
+
+
 def _context(x: np.ndarray) -> np.ndarray:
     padded = np.pad(x, ((CONTEXT_FRAMES, CONTEXT_FRAMES), (0, 0)), mode="edge")
     n = len(x)
@@ -223,7 +263,12 @@ class TimbreBank:
         """Projected features of frames, normalised by ``stats`` (mean, std) of the speaker
         who said them: the base voice's by default (conversion passes the input's)."""
         mean, std = stats if stats is not None else (self.base_mean, self.base_std)
-        x = _context(normalised_cepstra(coded_sp, mean, std))
+        return self.project(normalised_cepstra(coded_sp, mean, std), voiced)
+
+    def project(self, normalised: np.ndarray, voiced: np.ndarray) -> np.ndarray:
+        """Match features of frames from their speaker-normalised cepstra: context frames,
+        the bank's projection and the voicing."""
+        x = _context(normalised)
         return np.c_[x @ self.projection, VOICING_WEIGHT * voiced.astype(np.float32)[:, None]]
 
     @property
@@ -379,6 +424,11 @@ class TimbreBank:
     def target_stats(self) -> tuple[np.ndarray, np.ndarray]:
         """The person's cepstral mean and spread (:func:`cepstral_stats`)."""
         return cepstral_stats([self.target_sp])
+
+    @cached_property
+    def target_warp(self) -> FeatureWarp:
+        """The person's :class:`FeatureWarp` (a conversion matches their frames with it)."""
+        return FeatureWarp.of([self.target_sp])
 
     @cached_property
     def target_level(self) -> tuple[float, float]:
