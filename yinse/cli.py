@@ -84,18 +84,30 @@ def _enrolled_voices() -> list:
 
 
 def _echo_written(record) -> None:
-    """The line every render prints, and a note where its watermark cannot be read back."""
+    """The line every render prints, and for an output under MIN_DETECT_S a note on whether
+    its watermark reads back (it does from some short clips: docs/WATERMARK.md)."""
     from .provenance.watermark import MIN_DETECT_S
 
     typer.echo(f"{record.path}  ({record.duration_s:.1f} s, {record.sr} Hz, payload {record.payload_hex})")
     for note in record.notes:
         typer.echo(f"note: {note}", err=True)
     if record.duration_s < MIN_DETECT_S:
-        typer.echo(
-            f"note: the watermark is in the file, but audio under {MIN_DETECT_S:g} s is too short "
-            "to read it back; its C2PA signature, AIGC label and registry record still identify it",
-            err=True,
-        )
+        if _mark_reads_back(record):
+            note = (f"the watermark reads back from this file, but under {MIN_DETECT_S:g} s a cut or "
+                    "re-encoded copy may not read")  # fmt: skip
+        else:
+            note = (f"the watermark is in the file, but audio under {MIN_DETECT_S:g} s is too short "
+                    "to read it back")  # fmt: skip
+        typer.echo(f"note: {note}; its C2PA signature, AIGC label and registry record still identify it", err=True)
+
+
+def _mark_reads_back(record) -> bool:
+    from .provenance import watermark
+    from .provenance.output import watermark_key
+    from .provenance.verify import read_audio
+
+    audio, sr = read_audio(Path(record.path))
+    return watermark.detect(audio, sr, key=watermark_key()).payload == bytes.fromhex(record.payload_hex)
 
 
 @app.command()

@@ -171,6 +171,27 @@ def test_output_under_five_seconds_says_its_mark_cannot_be_read(tmp_path):
     assert longer.exit_code == 0 and "too short" not in longer.output
 
 
+def test_a_short_output_says_whether_its_mark_reads_back_and_verify_agrees(tmp_path):
+    """Under 5 s the detector reads a clip only for a payload whose CRC checks; the note
+    written with the output says whether this one does, and verify says the same of it."""
+    said = []
+    for k, text in enumerate(["This is your bank calling about your account.", "Please send the money today, please."]):
+        out = tmp_path / f"short{k}.wav"
+        result = cli("speak", text, "--voice", "joe", "-o", out)
+        assert result.exit_code == 0, result.output
+        assert 1.5 < sf.info(out).duration < 5.0
+        report = verify(out)
+        reads = "reads back from this file" in result.output
+        assert reads or "too short to read it back" in result.output
+        assert report["watermark"]["found"] is reads
+        if reads:
+            assert report["watermark"]["payload"] == report["record"]["payload"] and not report["watermark"]["too_short"]
+        else:
+            assert report["watermark"]["too_short"]
+        said.append(reads)
+    assert any(said)  # measured: both read back
+
+
 def test_mark_then_mark_again_keeps_one_payload(tmp_path):
     rng = np.random.default_rng(0)
     t = np.arange(44100 * 8) / 44100

@@ -86,6 +86,13 @@ BLOCK_CONTEXT_SLOTS = 16
 
 # --- detection --------------------------------------------------------------------------
 MIN_DETECT_S = 5.0
+#: Clips from MIN_TRY_S up to MIN_DETECT_S are read too, but only a payload whose CRC-24
+#: checks counts there: the chance that unmarked audio passes it (DECODE_CANDIDATES ×
+#: 2^-24) does not depend on the length, while the sync pattern's null model was set on
+#: longer windows.  Such a clip without a readable payload is "too short", not unmarked.
+#: Short spoken sentences (docs/WATERMARK.md, "Clips under 5 s") read back about half the
+#: time from 2 s, most of the time from 3 s.
+MIN_TRY_S = 1.5
 MAX_ANALYSE_S = 60.0
 SCALE_RANGE = 0.06  # time and frequency scales searched: 1 +- 6 %
 DECODE_CANDIDATES = 8
@@ -110,8 +117,9 @@ class Detection:
     ``speed``).  ``speed``: the speed change found (resampling: pitch and tempo), 1.0 if
     none; ``tempo``: the tempo change found with pitch kept, 1.0 if none.  ``windows``:
     how many whole periods of the mark the analysed audio held.  ``reason``: a sentence
-    saying why.  ``too_short``: the audio is under :data:`MIN_DETECT_S`, so nothing was
-    looked for (a marked file cut that short says nothing against its mark)."""
+    saying why.  ``too_short``: the audio is under :data:`MIN_DETECT_S` and no payload was
+    read from it (under :data:`MIN_TRY_S` none is looked for): a marked file cut that short
+    says nothing against its mark."""
 
     found: bool
     payload: bytes | None
@@ -674,15 +682,23 @@ def _soft_bits(c: _Candidate, layout: _Layout) -> np.ndarray:
 
 
 def detect(audio: np.ndarray, sr: int, *, key: bytes) -> Detection:
-    """Look for the mark of ``key`` in ``audio`` (mono, any rate, any excerpt of >= 5 s)."""
+    """Look for the mark of ``key`` in ``audio`` (mono, any rate, any excerpt of >= 5 s;
+    shorter ones down to :data:`MIN_TRY_S` when their payload can be read)."""
     x = _check_audio(audio, sr)
     seconds = len(x) / sr
-    if seconds < MIN_DETECT_S - 1e-9:
+
+    def too_short(why: str) -> Detection:
         return Detection(False, None, 0.0, None, None, 0, too_short=True,
-                         reason=f"too short: {seconds:.2f} s, the detector needs {MIN_DETECT_S:.0f} s")  # fmt: skip
+                         reason=f"too short: {seconds:.2f} s, {why}")  # fmt: skip
+
+    if seconds < MIN_TRY_S - 1e-9:
+        return too_short(f"the detector needs {MIN_DETECT_S:.0f} s (and reads no clip under {MIN_TRY_S:g} s)")
     if _power(x) < 1e-14:
         return Detection(False, None, 0.0, None, None, 1, reason="silent: nothing to detect")
-    return _analyse(x, int(sr), bytes(key)).detection
+    found = _analyse(x, int(sr), bytes(key)).detection
+    if seconds < MIN_DETECT_S - 1e-9 and found.payload is None:
+        return too_short(f"no payload could be read; the detector needs {MIN_DETECT_S:.0f} s to tell")
+    return found
 
 
 @dataclass
