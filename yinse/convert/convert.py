@@ -138,7 +138,7 @@ def convert(
     for k, ((start, end), (f0, times), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
         t0, t1 = start / sr, end / sr
         in_chunk = [(p, s - t0, e - t0) for p, s, e in phones if e > t0 and s < t1]
-        y = _convert_chunk(x_all[start:end], f0, times, coded, matcher, (stats, warp), sr, shift, top_db,
+        y = _convert_chunk(x_all[start:end], f0, times, coded, matcher, stats, warp, sr, shift, top_db,
                            keep_breath, in_chunk)  # fmt: skip
         length = min(len(y), end - start)  # WORLD may return a few samples more or less
         out[start : start + length] += y[:length]
@@ -162,16 +162,15 @@ def _pitch_track(x_all: np.ndarray, bounds, sr: int, floor_hz: float) -> list[tu
     return [dio_f0(x_all[start:end], sr, floor_hz=floor_hz, ceil_hz=1000.0) for start, end in bounds]
 
 
-def _convert_chunk(x, f0, times, coded, matcher: FrameMatcher, norms, sr, shift, top_db, keep_breath, phones):
-    """One chunk re-voiced; ``times``: its frames' times (DIO's); ``norms``: the input
-    speaker's cepstral statistics (for units, which hold the base voice's features) and
+def _convert_chunk(x, f0, times, coded, matcher: FrameMatcher, stats, warp, sr, shift, top_db, keep_breath, phones):
+    """One chunk re-voiced; ``times``: its frames' times (DIO's); the input speaker's
+    cepstral ``stats`` (for units, which hold the base voice's features) and
     :class:`FeatureWarp` (for frame choice); ``phones`` (label, start_s, end_s in the
     chunk) from lyrics."""
     import pyworld
     from scipy.ndimage import uniform_filter1d
 
     bank = matcher.bank
-    stats, warp = norms
     level_db = coded[:, 0] * 10 / np.log(10)
     voiced = f0 > 0
     active = level_db > top_db - SILENCE_DB

@@ -158,10 +158,16 @@ def _loud(level: np.ndarray) -> np.ndarray:
     return level > np.percentile(level, 20)
 
 
+def _speaking_cepstra(coded: list[np.ndarray]) -> np.ndarray:
+    """Cepstra 1..MATCH_DIMS of one speaker's non-silent frames: what their statistics
+    (:func:`cepstral_stats`, :class:`FeatureWarp`) are taken over."""
+    allc = np.concatenate(coded)
+    return allc[_loud(allc[:, 0]), 1 : MATCH_DIMS + 1]
+
+
 def cepstral_stats(coded: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Mean and spread of one speaker's cepstra over their non-silent frames."""
-    allc = np.concatenate(coded)
-    part = allc[_loud(allc[:, 0]), 1 : MATCH_DIMS + 1]
+    part = _speaking_cepstra(coded)
     return part.mean(0), part.std(0) + 1e-6
 
 
@@ -196,9 +202,7 @@ class FeatureWarp:
     @classmethod
     def of(cls, coded: list[np.ndarray]) -> FeatureWarp:
         """The warp of one speaker, from their coded frames (all of them, or an even sample)."""
-        allc = np.concatenate(coded)
-        part = allc[_loud(allc[:, 0]), 1 : MATCH_DIMS + 1]
-        return cls(np.quantile(part, WARP_LEVELS, axis=0))
+        return cls(np.quantile(_speaking_cepstra(coded), WARP_LEVELS, axis=0))
 
     def __call__(self, coded_sp: np.ndarray) -> np.ndarray:
         """Standard-normal scores of cepstra 1..MATCH_DIMS of ``coded_sp``."""
