@@ -771,6 +771,29 @@ def test_transcripts_that_do_not_match_the_audio_are_refused(cathy, tmp_path):
             "do not say their text", "cathy")  # fmt: skip
 
 
+def test_retakes_of_one_sentence_are_kept_and_a_wrong_text_still_caught(cathy):
+    """Two takes of the same sentence fit each other's base sentence as well as their own;
+    as decoys they dropped each other, so a retake was never enrolled."""
+    from yinse.core.audio import resample
+    from yinse.voices.timbre import world_features
+
+    folder, rows = cathy
+    joe = get_voice("joe")
+    (take, text), others = rows[30], rows[31:35]
+    audio, sr = sf.read(folder / take, dtype="float32")
+    rng = np.random.default_rng(0)
+    retake = np.concatenate([np.zeros(sr // 5, np.float32), audio]) + 0.002 * rng.standard_normal(len(audio) + sr // 5)
+    clips = [(audio, sr), (retake.astype(np.float32), sr)] + [sf.read(folder / f, dtype="float32") for f, _ in others]
+    texts = [text, text] + [t for _, t in others]
+    # The last recording claims the first text but says another sentence.
+    clips.append(sf.read(folder / rows[40][0], dtype="float32"))
+    texts.append(text)
+    base = [world_features(joe.speak(t)[0], joe.sr, aperiodicity=False) for t in texts]
+    target = [world_features(resample(a, r, joe.sr).astype(np.float32), joe.sr) for a, r in clips]
+    kept, _, mismatched = build._align_and_check(base, target, texts)
+    assert mismatched == [len(texts) - 1] and kept == list(range(len(texts) - 1))
+
+
 def test_english_recordings_enrolled_as_mandarin_without_transcripts(joe_recordings):
     # 12 English files cannot be the 52 lines of the Mandarin script.
     refused(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -237,7 +238,7 @@ def enroll(
     clock["base voice and analysis"] = time.perf_counter()
 
     say("alignment", 0, 1)
-    kept, alignments, mismatched = _align_and_check(base_f, target_f)
+    kept, alignments, mismatched = _align_and_check(base_f, target_f, [rec.text for rec in spoken])
     for k in mismatched:
         dropped[spoken[k].name] = "it does not say its transcript (alignment)"
     if len(mismatched) > MAX_MISMATCHED_SHARE * len(spoken):
@@ -311,10 +312,11 @@ def enroll(
 
 
 def _align_and_check(
-    base_f: list[WorldFeatures], target_f: list[WorldFeatures]
+    base_f: list[WorldFeatures], target_f: list[WorldFeatures], texts: list[str]
 ) -> tuple[list[int], list[Alignment], list[int]]:
     """Align every recording with its base-voice sentence; a recording whose own sentence
-    aligns no more cheaply than the most similar-length other sentences is mismatched."""
+    aligns no more cheaply than the most similar-length other sentences is mismatched.
+    Another take of the same text is no decoy (it would fit as well and drop both takes)."""
     base_stats = cepstral_stats([b.coded_sp for b in base_f])
     target_stats = cepstral_stats([t.coded_sp for t in target_f])
     kw = {"base_stats": base_stats, "target_stats": target_stats}
@@ -322,13 +324,18 @@ def _align_and_check(
     lengths = np.array([len(b.f0) for b in base_f])
     kept, mismatched = [], []
     for k, (a, t) in enumerate(zip(alignments, target_f)):
-        others = [j for j in np.argsort(np.abs(lengths - lengths[k])) if j != k]
+        others = [j for j in np.argsort(np.abs(lengths - lengths[k])) if _words(texts[j]) != _words(texts[k])]
         decoys = [align(base_f[j].coded_sp, t.coded_sp, **kw).cost for j in others[:DECOYS_PER_RECORDING]]
         if decoys and a.cost >= min(decoys):
             mismatched.append(k)
         else:
             kept.append(k)
     return kept, alignments, mismatched
+
+
+def _words(text: str) -> str:
+    """A transcript without its spacing and punctuation, to find retakes of one sentence."""
+    return re.sub(r"[\W_]+", "", text).lower()
 
 
 def bank_digest(folder: Path) -> str:
