@@ -50,9 +50,21 @@ TARGET_SIM, TARGET_MARGIN, TARGET_SING, TARGET_ENROLL_S = 0.80, 0.05, 0.75, 60.0
 
 
 def rows_of(folder: Path, language: str) -> list[list[str]]:
+    """The folder's transcript rows (file, text[, pinyin]) that its language's front end can
+    say (Mandarin: not those with English words; abbreviations are spelled out)."""
+    from yinse.core.errors import InputError
+    from yinse.text.mandarin import normalize
+
     rows = list(csv.reader(open(folder / "transcripts.tsv", encoding="utf-8"), delimiter="\t"))
-    if language == "zh":  # the Mandarin base voice cannot say Latin letters
-        rows = [r for r in rows if not re.search(r"[A-Za-z]", r[1])]
+    if language == "zh":
+        sayable = []
+        for row in rows:
+            try:
+                normalize(row[1])
+            except InputError:
+                continue
+            sayable.append(row)
+        rows = sayable
     return rows
 
 
@@ -134,7 +146,7 @@ def enroll_speaker(name: str):
     rows = rows_of(folder, language)
     train, held = rows[:n_train], rows[-n_held:]
     tsv = Path(os.environ["YINSE_HOME"]) / f"{name}.tsv"
-    tsv.write_text("".join(f"{r[0]}\t{r[1]}\n" for r in train), encoding="utf-8")
+    tsv.write_text("".join("\t".join(r) + "\n" for r in train), encoding="utf-8")
     voice_name = name.replace("_", "-")
     result = enroll(voice_name, language=language, inputs=[folder / r[0] for r in train],
                     owner=name, transcripts=tsv)  # fmt: skip

@@ -365,6 +365,10 @@ def voice_enroll(
     typer.echo(result.coverage.summary())
     for rec, why in result.dropped.items():
         typer.echo(f"dropped {rec}: {why}")
+    if result.unread_pinyin:
+        names = list(result.unread_pinyin)
+        typer.echo(f"pinyin not followed for {len(names)} recordings (their text was read as written; "
+                   f"see the manifest for why): {', '.join(names[:8])}{' …' if len(names) > 8 else ''}")  # fmt: skip
     typer.echo(f"voice '{name}' built from {len(result.used)} recordings ({result.speech_s:.0f} s of "
                f"speech) in {result.seconds['total']:.0f} s; quality plot: {result.bank_folder / 'quality.png'}")  # fmt: skip
     typer.echo(f"next: the owner records their consent — yinse voice consent {name}")

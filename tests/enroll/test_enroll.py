@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -792,6 +793,40 @@ def test_retakes_of_one_sentence_are_kept_and_a_wrong_text_still_caught(cathy):
     target = [world_features(resample(a, r, joe.sr).astype(np.float32), joe.sr) for a, r in clips]
     kept, _, mismatched = build._align_and_check(base, target, texts)
     assert mismatched == [len(texts) - 1] and kept == list(range(len(texts) - 1))
+
+
+def test_a_transcripts_pinyin_is_what_the_mandarin_base_voice_says():
+    baker, unread = get_voice("baker"), {}
+    rec = SimpleNamespace(name="a.wav", text="这个我行。", pinyin="zhei4 ge5 wo3 hang2")
+    said = build._say(baker, rec, unread)
+    labels = [p for p, _, _ in said.phones]
+    assert labels[1:3] == ["zh", "ei"] and "h" in labels and "ang" in labels and not unread
+    rec.pinyin = "/ V EY1 / wo3"  # magicdata writes English words so: read the text as written
+    labels = [p for p, _, _ in build._say(baker, rec, unread).phones]
+    assert labels[1:3] == ["zh", "e"] and "x" in labels and "ing" in labels
+    assert "not a syllable" in unread["a.wav"]
+
+
+def test_mandarin_recordings_with_pinyin_abbreviations_and_retakes_enroll(shared_data, yinse_home, tmp_path):
+    """magicdata_f's own transcripts, as a user brings them: a pinyin column (followed where
+    it lines up with the text), abbreviations (VIP, spelled out), two takes of one sentence
+    (both kept) and an English word (that recording dropped, with the reason)."""
+    folder = shared_data / "speech" / "zh" / "magicdata_f"
+    names = ["100001", "100003", "100002", "100012", "100016", "100020", "100021", "100022", "100023", "100024"]
+    rows = {r.split("\t")[0]: r for r in (folder / "transcripts.tsv").read_text(encoding="utf-8").splitlines()}
+    tsv = tmp_path / "t.tsv"
+    tsv.write_text("".join(rows[f"{n}.flac"] + "\n" for n in names), encoding="utf-8")
+    args = ["--lang", "zh", "--owner", "Li Mei", "--transcripts", tsv, "--min-speech", "20"]
+    for n in names:
+        args += ["--audio", folder / f"{n}.flac"]
+    result = run("voice", "enroll", "mei", *args)
+    assert result.exit_code == 0, result.output
+    assert "dropped 100002.flac: the base voice cannot say its text (the Mandarin text has the English word 'Java'" in result.stdout
+    assert "pinyin not followed for 2 recordings" in result.stdout
+    manifest = json.loads((Path(Registry().get_voice("mei").bank_path) / "manifest.json").read_text(encoding="utf-8"))
+    used = [s["name"] for s in manifest["sources"]]
+    assert "100001.flac" in used and "100003.flac" in used  # the retakes, with VIP in them
+    assert sorted(manifest["unread_pinyin"]) == ["100001.flac", "100003.flac"]  # English in its pinyin
 
 
 def test_english_recordings_enrolled_as_mandarin_without_transcripts(joe_recordings):

@@ -50,7 +50,8 @@ def test_lyric_syllables_accept_hanzi_and_pinyin():
 @pytest.mark.parametrize(
     "lyrics, words",
     [(["hello"], "not a Mandarin pinyin"), (["你好"], "one syllable per note"),
-     (["!!"], "nothing singable"), (["OK了"], "Latin letters")],
+     (["!!"], "nothing singable"), (["OK了"], "one syllable per note"),
+     (["Java"], "not a Mandarin pinyin")],
 )  # fmt: skip
 def test_bad_lyrics_are_refused_with_the_reason(lyrics, words):
     with pytest.raises(InputError, match=words):
@@ -61,3 +62,60 @@ def test_text_is_split_into_phrases_with_digits_read():
     phrases = mandarin.text_syllables("今天是2025年，天气很好！")
     assert len(phrases) == 2
     assert "".join(s.text for s in phrases[0]) == "今天是二千零二十五年"
+
+
+def spoken(text: str, **kw) -> list[str]:
+    return [s.pinyin for phrase in mandarin.text_syllables(text, **kw) for s in phrase]
+
+
+def test_abbreviations_are_spelled_by_their_letters_names():
+    assert spoken("下载APP") == ["xia4", "zai4", "ei2", "pi1", "pi1"]
+    assert spoken("B超和x光，4G") == ["bi3", "chao1", "he2", "ai4", "ke4", "si1", "guang1", "si4", "ji2"]
+    assert "".join(mandarin.LETTER_NAMES) == "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    for letter, hanzi in mandarin.LETTER_NAMES.items():  # every name is sayable hanzi
+        assert all(mandarin._CJK.match(c) for c in hanzi), letter
+
+
+@pytest.mark.parametrize("text", ["我学Java", "用iPhone打电话", "Wi-Fi密码"])
+def test_english_words_in_mandarin_text_are_refused_with_what_to_write(text):
+    with pytest.raises(InputError, match="English word .* in Latin letters.* hanzi .* capitals"):
+        mandarin.text_syllables(text)
+
+
+@pytest.mark.parametrize(
+    "text, tones",
+    [("你好", ["ni2", "hao3"]),  # 3-3 within a word
+     ("我也很好", ["wo2", "ye2", "hen2", "hao3"]),  # and across words: all but the last
+     ("不对不好", ["bu2", "dui4", "bu4", "hao3"]),  # 不 before a fourth tone
+     ("一天一年一起一样", ["yi4", "tian1", "yi4", "nian2", "yi4", "qi3", "yi2", "yang4"]),
+     ("十一，第一，一百", ["shi2", "yi1", "di4", "yi1", "yi4", "bai3"])],  # numerals keep yi1
+)  # fmt: skip
+def test_speech_applies_tone_sandhi(text, tones):
+    assert spoken(text) == tones
+
+
+def test_lexical_tones_are_kept_when_sandhi_is_off():
+    assert spoken("你好", sandhi=False) == ["ni3", "hao3"]
+    # Sung lyrics follow the melody, not sandhi.
+    assert [s.pinyin for s in mandarin.lyric_syllables(["你", "好"])] == ["ni3", "hao3"]
+
+
+def test_a_given_pinyin_reading_is_followed():
+    # magicdata_f's own transcript: colloquial 这 zhei4, erhua as -r, 6 for a third tone
+    # said as a second.
+    phrases = mandarin.text_syllables("这块儿懂点儿，我行。", pinyin="zhei4 kuair4 dong6 dianr3 wo3 hang2")
+    got = [(s.text, s.pinyin, s.erhua) for phrase in phrases for s in phrase]
+    assert got == [("这", "zhei4", False), ("块儿", "kuai4", True), ("懂", "dong2", False),
+                   ("点儿", "dian3", True), ("我", "wo3", False), ("行", "hang2", False)]  # fmt: skip
+    assert spoken("嗯，二十", pinyin="ng4 er4 shi2") == ["ng4", "er4", "shi2"]
+
+
+@pytest.mark.parametrize(
+    "pinyin, words",
+    [("zhei4 kuair4", "2 syllables where the text reads"),
+     ("ta1 / V EY1 /", "'/' in the pinyin is not a syllable"),
+     ("zhei kuai4 er2 dong3 dian3 er2", "'zhei' in the pinyin is not a syllable with a tone")],
+)  # fmt: skip
+def test_a_pinyin_reading_that_does_not_line_up_is_refused(pinyin, words):
+    with pytest.raises(mandarin.PinyinMismatch, match=words):
+        mandarin.text_syllables("这块儿懂点儿", pinyin=pinyin)

@@ -57,6 +57,9 @@ class EnrollResult:
     quality: object
     coverage: object
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Recordings whose transcript's pinyin could not be followed (their text was read as
+    #: written), with why.
+    unread_pinyin: dict[str, str] = field(default_factory=dict)
 
 
 def voices_folder() -> Path:
@@ -116,12 +119,12 @@ def _speak_and_analyse(base, recordings: list, say: Progress):
     from concurrent.futures import ProcessPoolExecutor
 
     workers = max(1, min(len(recordings), os.cpu_count() or 1, 8))
-    spoken, bases, targets, dropped, base_sr = [], [], {}, {}, 0
+    spoken, bases, targets, dropped, unread, base_sr = [], [], {}, {}, {}, 0
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
         for i, rec in enumerate(recordings):
             say("base voice", i, len(recordings))
             try:
-                said = base.speak_utterance(rec.text)
+                said = _say(base, rec, unread)
                 audio, base_sr = said.audio, said.sr
             except InputError as error:  # e.g. Latin letters in a Mandarin sentence
                 dropped[rec.name] = f"the base voice cannot say its text ({error})"
@@ -141,7 +144,20 @@ def _speak_and_analyse(base, recordings: list, say: Progress):
     if not spoken:
         raise InputError("the base voice could say none of the transcripts; check --lang")
     phones = [said.phones or None for _, _, said in spoken]
-    return [rec for _, rec, _ in spoken], base_sr, base_f, target_f, phones, dropped
+    return [rec for _, rec, _ in spoken], base_sr, base_f, target_f, phones, dropped, unread
+
+
+def _say(base, rec, unread: dict[str, str]):
+    """The base voice saying a recording's text; in Mandarin, in its transcript's pinyin
+    when one is given and it lines up with the text (else as written, noted in ``unread``)."""
+    if rec.pinyin and base.language == "zh":
+        from ..text.mandarin import PinyinMismatch
+
+        try:
+            return base.speak_utterance(rec.text, pinyin=rec.pinyin)
+        except PinyinMismatch as error:
+            unread[rec.name] = str(error)
+    return base.speak_utterance(rec.text)
 
 
 def _check_name(name: str, registry) -> None:
@@ -234,7 +250,7 @@ def enroll(
     _protected_voice_guard(registry, voice_centroid, owner.strip())
 
     base = get_voice(BASE_VOICES[language])
-    spoken, base_sr, base_f, target_f, phones, dropped = _speak_and_analyse(base, usable, say)
+    spoken, base_sr, base_f, target_f, phones, dropped, unread_pinyin = _speak_and_analyse(base, usable, say)
     clock["base voice and analysis"] = time.perf_counter()
 
     say("alignment", 0, 1)
@@ -282,7 +298,7 @@ def enroll(
             "yinse": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "sources": [{"name": r.name, "file": r.source.name, "sha256": r.source_sha256,
                          "seconds": round(r.duration_s, 3), "text": r.text} for r in used],
-            "dropped": dropped, "speech_s": round(speech_s, 2),
+            "dropped": dropped, "unread_pinyin": unread_pinyin, "speech_s": round(speech_s, 2),
             "coverage": {k: list(v) for k, v in cover.categories.items()},
             "settings": {"min_speech_s": min_speech_s, "sr": base_sr},
         }  # fmt: skip
@@ -308,6 +324,7 @@ def enroll(
     return EnrollResult(
         name=name, voice_id=record.id, bank_folder=final, used=[r.name for r in used],
         dropped=dropped, speech_s=speech_s, quality=quality, coverage=cover, seconds=seconds,
+        unread_pinyin=unread_pinyin,
     )  # fmt: skip
 
 

@@ -184,7 +184,7 @@ def _zh_coverage(texts: Sequence[str]) -> Coverage:
     skipped = spoken = 0
     for text in texts:
         try:
-            phrases = mandarin.text_syllables(text)
+            phrases = mandarin.text_syllables(text, sandhi=False)
         except InputError:
             skipped += 1
             continue

@@ -149,8 +149,10 @@ class BakerVoice(Voice):
             timings.append(SyllableTiming(float(start), float(v0), float(v1), float(end)))
         return Utterance(audio=audio, sr=SR, syllables=timings, phones=_labelled(phones, edges))
 
-    def speak_utterance(self, text: str) -> Utterance:
-        pieces = [self.say_syllables(phrase) for phrase in mandarin.text_syllables(text)]
+    def speak_utterance(self, text: str, *, pinyin: str | None = None) -> Utterance:
+        """``pinyin``: the text's reading, followed instead of ours (a transcript's third
+        column; :func:`~yinse.text.mandarin.given_reading`)."""
+        pieces = [self.say_syllables(phrase) for phrase in mandarin.text_syllables(text, pinyin=pinyin)]
         return join_utterances(pieces, pause_s=0.25)
 
     def speak(self, text: str) -> tuple[np.ndarray, int]:
