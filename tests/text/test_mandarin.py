@@ -7,7 +7,7 @@ from yinse.text import mandarin
 @pytest.mark.parametrize(
     "number, words",
     [("0", "零"), ("10", "十"), ("15", "十五"), ("110", "一百一十"), ("1001", "一千零一"),
-     ("2025", "二千零二十五"), ("100000", "十万"), ("3.14", "三点一四"), ("50%", "百分之五十"),
+     ("2025", "两千零二十五"), ("100000", "十万"), ("22222", "两万两千二百二十二"), ("200000000", "两亿"), ("3.14", "三点一四"), ("50%", "百分之五十"),
      ("007", "零零七"), ("120000", "十二万"), ("10005", "一万零五")],
 )  # fmt: skip
 def test_numbers_are_read_in_chinese(number, words):
@@ -61,7 +61,11 @@ def test_bad_lyrics_are_refused_with_the_reason(lyrics, words):
 def test_text_is_split_into_phrases_with_digits_read():
     phrases = mandarin.text_syllables("今天是2025年，天气很好！")
     assert len(phrases) == 2
-    assert "".join(s.text for s in phrases[0]) == "今天是二千零二十五年"
+    assert "".join(s.text for s in phrases[0]) == "今天是二零二五年"  # a year, digit by digit
+
+
+def test_mobile_numbers_are_read_digit_by_digit():
+    assert mandarin.normalize("请拨打13812345678") == "请拨打一三八一二三四五六七八"
 
 
 def spoken(text: str, **kw) -> list[str]:

@@ -144,10 +144,13 @@ def _distribute(syllables: list[tuple[str, ...]], n: int) -> list[tuple[str, ...
 
 
 def text_words(text: str) -> list[list[str]]:
-    """Free English text as phrases (split at punctuation) of words, for speaking."""
+    """Free English text as phrases (split at punctuation) of words, for speaking; numbers,
+    money, times and common abbreviations are read out first (:func:`read_out`)."""
+    from .english_readout import read_out
+
     if re.search(r"[\u3400-\u9fff]", text):
         raise InputError("the text has Chinese characters but the voice speaks English")
-    phrases = [p.split() for p in re.split(r"[,.!?;:\n]+", text)]
+    phrases = [re.split(r"[\s\-\u2013\u2014/]+", p) for p in re.split(r"[,.!?;:\n]+", read_out(text))]
     out = [[w for w in (clean_word(t) for t in p) if w] for p in phrases]
     out = [p for p in out if p]
     if not out:

@@ -106,7 +106,7 @@ def _read_integer(n: int) -> str:
     for i, (words, unit, chunk) in enumerate(parts):
         if i and 0 < chunk < 1000 and not text.endswith("零"):
             text += "零"
-        text += words + unit
+        text += ("两" if words == "二" and unit else words) + unit  # 两万, 两亿
     text = re.sub("零+", "零", text)
     return text[1:] if text.startswith("一十") else text
 
@@ -118,7 +118,7 @@ def _read_below_10000(n: int) -> str:
         if d:
             if zero:
                 out += "零"
-            out += _DIGITS[d] + unit
+            out += ("两" if d == 2 and unit in ("千", "百") and not out else _DIGITS[d]) + unit  # 两千
             zero = False
         elif out:
             zero = True
@@ -126,7 +126,10 @@ def _read_below_10000(n: int) -> str:
 
 
 def normalize(text: str) -> str:
-    """Read digits out and spell abbreviations (:func:`spell_letters`)."""
+    """Read digits out and spell abbreviations (:func:`spell_letters`).  A year (four digits
+    before 年) and a mobile number (eleven digits from 1) are read digit by digit, as
+    speakers do: 2025年 二零二五年."""
+    text = re.sub(r"\d{4}(?=年)|(?<!\d)1\d{10}(?!\d)", lambda m: "".join(_DIGITS[int(d)] for d in m.group()), text)
     return spell_letters(_NUMBER.sub(lambda m: read_number(m.group()), text))
 
 
