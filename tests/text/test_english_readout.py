@@ -55,6 +55,10 @@ def test_no_digit_is_left_for_the_word_splitter_to_drop():
     assert {"ninety", "nine", "cents", "twelve", "oh", "five", "thirty", "first", "minus", "plus", "equals"} <= set(words)
 
 
+def test_typographic_apostrophes_keep_words_whole():
+    assert english.text_words("I’m sure it’s “fine” — don’t worry…") == [["I'm", "sure", "it's", "fine", "don't", "worry"]]
+
+
 def test_hyphenated_words_are_said_as_words():
     assert english.text_words("a well-known, first-rate app") == [["a", "well", "known"], ["first", "rate", "app"]]
 

@@ -16,6 +16,7 @@ from ..core.errors import InputError
 from .syllable import LyricSyllable
 
 _NOT_WORD_CHARS = re.compile(r"[^\w']+|[\d_]+")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 #: Two-consonant onsets English allows; a longer cluster keeps only a legal tail.
 _ONSETS2 = {
     "P R", "P L", "B R", "B L", "T R", "T W", "D R", "D W", "K R", "K L", "K W", "G R",
@@ -74,8 +75,9 @@ def count_syllables(word: str) -> int:
 
 
 def clean_word(text: str) -> str:
-    """Letters (any script) and apostrophes: punctuation, digits and hyphens go."""
-    return _NOT_WORD_CHARS.sub("", text).strip("'")
+    """Letters (any script) and apostrophes (typographic ones made plain: don’t is don't):
+    punctuation, digits and hyphens go."""
+    return _NOT_WORD_CHARS.sub("", text.translate(_APOSTROPHES)).strip("'")
 
 
 def _check_writable(lyric: str, index: int, language: str) -> None:
