@@ -86,11 +86,9 @@ def digits(text: str) -> str:
 
 def _number(text: str) -> str:
     """A written number: thousands commas allowed, decimals read digit by digit after
-    "point"; a leading zero reads every digit."""
+    "point"; a leading zero (or more than 15 digits) reads every digit."""
     whole, _, decimal = text.replace(",", "").partition(".")
-    if len(whole) > 1 and whole.startswith("0"):
-        words = digits(whole)
-    elif len(whole) > 15:
+    if (len(whole) > 1 and whole.startswith("0")) or len(whole) > 15:
         words = digits(whole)
     else:
         words = cardinal(int(whole or "0"))
@@ -144,8 +142,8 @@ def read_out(text: str) -> str:
         _money, text,
     )  # fmt: skip
     text = re.sub(r"\b(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)\b(?:\s?(?P<half>[AaPp]\.?[Mm]\.?))?", _time, text)
-    text = re.sub(r"\b(?P<h>1[0-2]|0?[1-9])(?P<m>)\s?(?P<half>[AaPp]\.?[Mm]\.?)(?=\W|$)",
-                  lambda m: f" {cardinal(int(m.group('h')))} {' '.join(m.group('half').replace('.', '').upper())} ", text)  # fmt: skip
+    text = re.sub(r"\b(1[0-2]|0?[1-9])\s?([AaPp])\.?[Mm]\.?(?=\W|$)",
+                  lambda m: f" {cardinal(int(m.group(1)))} {m.group(2).upper()} M ", text)  # 9am
     text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", lambda m: f" {ordinal(int(m.group(1)))} ", text)
     text = re.sub(rf"({_NUMBER})\s?%", lambda m: f" {_number(m.group(1))} percent ", text)
     # Digit groups joined by hyphens (phone numbers, codes) are read digit by digit; a
