@@ -64,6 +64,18 @@ def test_text_is_split_into_phrases_with_digits_read():
     assert "".join(s.text for s in phrases[0]) == "今天是二零二五年"  # a year, digit by digit
 
 
+@pytest.mark.parametrize(
+    "text, said",
+    [("9:30开始，10:00结束，9:05到", "九点三十分开始，十点结束，九点零五分到"),
+     ("2025-12-07和2025/12/7", "二零二五年十二月七日和二零二五年十二月七日"),
+     ("¥299，$5", "两百九十九元，五美元"),
+     ("-5度，3-5天，2025-2026赛季", "负五度，三到五天，二零二五到二零二六赛季"),
+     ("1/3的人，电话010-12345678", "三分之一的人，电话零一零一二三四五六七八")],
+)  # fmt: skip
+def test_dates_times_money_fractions_and_ranges_are_read_as_speakers_do(text, said):
+    assert mandarin.normalize(text) == said
+
+
 def test_mobile_numbers_are_read_digit_by_digit():
     assert mandarin.normalize("请拨打13812345678") == "请拨打一三八一二三四五六七八"
 

@@ -125,11 +125,32 @@ def _read_below_10000(n: int) -> str:
     return out
 
 
+#: Currency signs before an amount, and the word said after it.
+_CURRENCY = {"¥": "元", "￥": "元", "$": "美元", "€": "欧元", "£": "英镑"}
+
+
+def _digit_by_digit(digits: str) -> str:
+    return "".join(_DIGITS[int(d)] for d in digits if d.isdigit())
+
+
 def normalize(text: str) -> str:
-    """Read digits out and spell abbreviations (:func:`spell_letters`).  A year (four digits
-    before 年) and a mobile number (eleven digits from 1) are read digit by digit, as
-    speakers do: 2025年 二零二五年."""
-    text = re.sub(r"\d{4}(?=年)|(?<!\d)1\d{10}(?!\d)", lambda m: "".join(_DIGITS[int(d)] for d in m.group()), text)
+    """Read digits out as speakers do and spell abbreviations (:func:`spell_letters`):
+    dates (2025-12-07 二零二五年十二月七日), times (9:30 九点三十分), years before 年 and
+    mobile numbers digit by digit (2025年 二零二五年), amounts after a currency sign (¥299
+    两百九十九元), fractions (1/3 三分之一), ranges (3-5天 三到五天, 2025-2026 二零二五到二零二六),
+    digit groups joined by hyphens digit by digit (010-12345678), negative numbers (负五),
+    other numbers and percentages in Chinese."""
+    text = re.sub(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)",
+                  lambda m: f"{_digit_by_digit(m[1])}年{read_number(str(int(m[2])))}月{read_number(str(int(m[3])))}日", text)  # fmt: skip
+    text = re.sub(r"(?<!\d)([01]?\d|2[0-3])[:：]([0-5]\d)(?!\d)",
+                  lambda m: read_number(str(int(m[1]))) + "点" + ("" if m[2] == "00" else ("零" if m[2][0] == "0" else "") + read_number(str(int(m[2]))) + "分"), text)  # fmt: skip
+    text = re.sub(r"(?<!\d)(\d{4})[-~～](\d{4})(?!\d)", lambda m: _digit_by_digit(m[1]) + "到" + _digit_by_digit(m[2]), text)
+    text = re.sub(r"\d{4}(?=年)|(?<!\d)1\d{10}(?!\d)", lambda m: _digit_by_digit(m.group()), text)
+    text = re.sub(r"([¥￥$€£])\s?(\d+(?:\.\d+)?)", lambda m: read_number(m[2]) + _CURRENCY[m[1]], text)
+    text = re.sub(r"(?<!\d)(\d{1,6})/(\d{1,6})(?!\d)", lambda m: read_number(m[2]) + "分之" + read_number(m[1]), text)
+    text = re.sub(r"(?<!\d)(\d{1,3})[-~～](\d{1,3})(?!\d)", lambda m: read_number(m[1]) + "到" + read_number(m[2]), text)
+    text = re.sub(r"\d+(?:-\d+)+", lambda m: _digit_by_digit(m.group()), text)  # 010-12345678
+    text = re.sub(r"(?<!\d)-(?=\d)", "负", text)
     return spell_letters(_NUMBER.sub(lambda m: read_number(m.group()), text))
 
 
