@@ -101,12 +101,16 @@ def _money(match: re.Match) -> str:
     whole, _, fraction = amount.partition(".")
     if scale:  # $5 million, $2.5 billion
         return f" {_number(amount)} {scale} {many} "
-    units = int(whole or "0")
+    units, hundredths = int(whole or "0"), int(fraction.ljust(2, "0")[:2])
     words = f"{cardinal(units)} {one if units == 1 else many}"
-    if fraction and int(fraction.ljust(2, "0")[:2]):
-        hundredths = int(fraction.ljust(2, "0")[:2])
+    if hundredths:
         words += f" {cardinal(hundredths)} {cent if hundredths == 1 else cents}"
     return f" {words} "
+
+
+def _half_day(letter: str) -> str:
+    """a.m. / pm / A.M. said as its two letters: "A M", "P M"."""
+    return f"{letter.upper()} M"
 
 
 def _time(match: re.Match) -> str:
@@ -117,7 +121,7 @@ def _time(match: re.Match) -> str:
     else:
         words += (" oh " if minute < 10 else " ") + cardinal(minute)
     if half:
-        words += " " + " ".join(half.replace(".", "").upper())
+        words += " " + _half_day(half[0])
     return f" {words} "
 
 
@@ -143,7 +147,7 @@ def read_out(text: str) -> str:
     )  # fmt: skip
     text = re.sub(r"\b(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)\b(?:\s?(?P<half>[AaPp]\.?[Mm]\.?))?", _time, text)
     text = re.sub(r"\b(1[0-2]|0?[1-9])\s?([AaPp])\.?[Mm]\.?(?=\W|$)",
-                  lambda m: f" {cardinal(int(m.group(1)))} {m.group(2).upper()} M ", text)  # 9am
+                  lambda m: f" {cardinal(int(m.group(1)))} {_half_day(m.group(2))} ", text)  # 9am
     text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", lambda m: f" {ordinal(int(m.group(1)))} ", text)
     text = re.sub(rf"({_NUMBER})\s?%", lambda m: f" {_number(m.group(1))} percent ", text)
     # Digit groups joined by hyphens (phone numbers, codes) are read digit by digit; a

@@ -133,6 +133,21 @@ def _digit_by_digit(digits: str) -> str:
     return "".join(_DIGITS[int(d)] for d in digits if d.isdigit())
 
 
+def _count(digits: str) -> str:
+    """A month, day, hour or minute as a number, its leading zero dropped (07 七)."""
+    return read_number(str(int(digits)))
+
+
+def _date(m: re.Match) -> str:
+    return f"{_digit_by_digit(m[1])}年{_count(m[2])}月{_count(m[3])}日"
+
+
+def _clock(m: re.Match) -> str:
+    """9:30 九点三十分, 9:05 九点零五分, 10:00 十点."""
+    minutes = "" if m[2] == "00" else ("零" if m[2][0] == "0" else "") + _count(m[2]) + "分"
+    return _count(m[1]) + "点" + minutes
+
+
 def normalize(text: str) -> str:
     """Read digits out as speakers do and spell abbreviations (:func:`spell_letters`):
     dates (2025-12-07 二零二五年十二月七日), times (9:30 九点三十分), years before 年 and
@@ -140,10 +155,8 @@ def normalize(text: str) -> str:
     两百九十九元), fractions (1/3 三分之一), ranges (3-5天 三到五天, 2025-2026 二零二五到二零二六),
     digit groups joined by hyphens digit by digit (010-12345678), negative numbers (负五),
     other numbers and percentages in Chinese."""
-    text = re.sub(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)",
-                  lambda m: f"{_digit_by_digit(m[1])}年{read_number(str(int(m[2])))}月{read_number(str(int(m[3])))}日", text)  # fmt: skip
-    text = re.sub(r"(?<!\d)([01]?\d|2[0-3])[:：]([0-5]\d)(?!\d)",
-                  lambda m: read_number(str(int(m[1]))) + "点" + ("" if m[2] == "00" else ("零" if m[2][0] == "0" else "") + read_number(str(int(m[2]))) + "分"), text)  # fmt: skip
+    text = re.sub(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)", _date, text)
+    text = re.sub(r"(?<!\d)([01]?\d|2[0-3])[:：]([0-5]\d)(?!\d)", _clock, text)
     text = re.sub(r"(?<!\d)(\d{4})[-~～](\d{4})(?!\d)", lambda m: _digit_by_digit(m[1]) + "到" + _digit_by_digit(m[2]), text)
     text = re.sub(r"\d{4}(?=年)|(?<!\d)1\d{10}(?!\d)", lambda m: _digit_by_digit(m.group()), text)
     text = re.sub(r"([¥￥$€£])\s?(\d+(?:\.\d+)?)", lambda m: read_number(m[2]) + _CURRENCY[m[1]], text)
@@ -286,7 +299,7 @@ def text_syllables(text: str, *, sandhi: bool = True, pinyin: str | None = None)
     return out
 
 
-_GIVEN = re.compile(r"^([a-zü]+?)(r?)([1-6])$")
+_GIVEN = re.compile(r"^([a-zü]+)([1-6])$")
 
 
 def given_reading(phrases: list[list[tuple[str, str, bool]]], pinyin: str) -> list[list[tuple[str, str, bool]]]:
@@ -296,19 +309,19 @@ def given_reading(phrases: list[list[tuple[str, str, bool]]], pinyin: str) -> li
     marks one said as a second, magicdata's convention; :func:`spoken_tones` makes that
     change); ``-r`` before the tone is erhua (块儿 kuair4).  :class:`PinyinMismatch` when a
     token is not a pinyin syllable or the syllables do not line up one per character."""
-    tokens = pinyin.lower().replace("u:", "ü").split()
     given = []
-    for token in tokens:
+    for token in pinyin.lower().replace("u:", "ü").split():
         match = _GIVEN.match(token)
-        syllable = match and (match.group(1) + match.group(2) if match.group(1) == "e" else match.group(1))
+        base, tone = (match[1], match[2]) if match else ("", "")
+        erhua = base.endswith("r") and base != "er"
+        syllable = base[:-1] if erhua else base
         try:
-            split_pinyin(syllable or "")
+            split_pinyin(syllable)
         except InputError:
-            syllable = None
+            syllable = ""
         if not syllable:
             raise PinyinMismatch(f"'{token}' in the pinyin is not a syllable with a tone digit")
-        tone = "3" if match.group(3) == "6" else match.group(3)
-        given.append((syllable + tone, bool(match.group(2)) and syllable != "er"))
+        given.append((syllable + ("3" if tone == "6" else tone), erhua))
     out, k = [], 0
     for phrase in phrases:
         read, i = [], 0
@@ -334,21 +347,20 @@ _NUMERALS = set("零一二三四五六七八九十两幺第")
 def spoken_tones(readings: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
     """Tone sandhi of one phrase as Mandarin speakers apply it: in a run of third tones every
     one but the last is said as a second (你好 ni2 hao3; 我也很好 wo2 ye2 hen2 hao3, across
-    word boundaries); 一 and 不
-    before a fourth tone are said yí, bú, and 一 before the other tones yì, except among
-    numerals.  The baker voice was trained on labels with these changes made (宝马: bao2
+    word boundaries); 一 and 不 before a fourth tone are said yí, bú, and 一 before the other
+    tones yì, except among numerals.  The baker voice was trained on labels with these changes made (宝马: bao2
     ma3); against magicdata_f's annotated readings, tones agree on 92.8 % of syllables
     without sandhi and 98.1 % with it (docs/BENCHMARKS.md)."""
+    chars = [char for char, _, _ in readings]
     lexical = [pinyin for _, pinyin, _ in readings]
-    out = [list(r) for r in readings]
-    for k in range(len(out) - 1):
-        char, pinyin, after = out[k][0], lexical[k], lexical[k + 1][-1]
+    said = list(lexical)
+    for k in range(len(readings) - 1):
+        char, pinyin, after = chars[k], lexical[k], lexical[k + 1][-1]
         if pinyin.endswith("3") and after == "3":
-            out[k][1] = pinyin[:-1] + "2"
+            said[k] = pinyin[:-1] + "2"
         elif char == "不" and pinyin == "bu4" and after == "4":
-            out[k][1] = "bu2"
+            said[k] = "bu2"
         elif char == "一" and pinyin == "yi1" and after in "1234":
-            if out[k + 1][0] in _NUMERALS or (k and out[k - 1][0] in _NUMERALS):
-                continue
-            out[k][1] = "yi2" if after == "4" else "yi4"
-    return [(c, py, e) for c, py, e in out]
+            if chars[k + 1] not in _NUMERALS and not (k and chars[k - 1] in _NUMERALS):
+                said[k] = "yi2" if after == "4" else "yi4"
+    return [(char, pinyin, erhua) for (char, _, erhua), pinyin in zip(readings, said)]
