@@ -48,6 +48,24 @@ def test_numbers_money_times_and_abbreviations_are_read_out(text, said):
     assert re.sub(r" ([,.;])", r"\1", read_out(text)) == said
 
 
+@pytest.mark.parametrize(
+    "text, said",
+    [("In 1999, 1500 people and 1234 users came.",  # a year after "in"; counts before counted nouns
+      "In nineteen ninety nine, one thousand five hundred people and one thousand two hundred thirty four users came."),
+     ("The 1990s, the '80s and 1990-1995.", "The nineteen nineties, the eighties and nineteen ninety to nineteen ninety five."),
+     ("Due 2025-12-07, 12/7/2025 or Dec. 7, 2025.",
+      "Due December seventh, twenty twenty five, December seventh, twenty twenty five or December seventh, twenty twenty five."),
+     ("Caesar died in 44 BC.", "Caesar died in forty four B C."),
+     ("Henry VIII wrote Chapter IV after World War II.", "Henry the eighth wrote Chapter four after World War two."),
+     ("I live on Main St. Then St. Louis and Mt. Fuji.", "I live on Main Street. Then Saint Louis and Mount Fuji."),
+     ("Visit www.example.com/help or write to ann.lee@mail.co.uk.",
+      "Visit w w w dot example dot com slash help or write to ann dot lee at mail dot co dot uk."),
+     ("Add 3/4 cup, then 1/2 of it, open 24/7.", "Add three quarters cup, then one half of it, open twenty four / seven.")],
+)  # fmt: skip
+def test_years_dates_names_and_addresses_are_read_as_people_say_them(text, said):
+    assert re.sub(r"\s+([,.;])", r"\1", read_out(text)) == said
+
+
 def test_no_digit_is_left_for_the_word_splitter_to_drop():
     text = "v2.0 of app 3 costs $0.99 at 12:05 a.m. on the 31st, -4 degrees, 3 + 4 = 7"
     words = [w for phrase in english.text_words(text) for w in phrase]
