@@ -51,16 +51,16 @@ TARGET_SIM, TARGET_MARGIN, TARGET_SING, TARGET_ENROLL_S = 0.80, 0.05, 0.75, 60.0
 
 def rows_of(folder: Path, language: str) -> list[list[str]]:
     """The folder's transcript rows (file, text[, pinyin]) that its language's front end can
-    say (Mandarin: not those with English words; abbreviations are spelled out)."""
+    say (Mandarin: every row of the shared folders since Latin letters are said too)."""
     from yinse.core.errors import InputError
-    from yinse.text.mandarin import normalize
+    from yinse.text.mandarin import text_syllables
 
     rows = list(csv.reader(open(folder / "transcripts.tsv", encoding="utf-8"), delimiter="\t"))
     if language == "zh":
         sayable = []
         for row in rows:
             try:
-                normalize(row[1])
+                text_syllables(row[1])
             except InputError:
                 continue
             sayable.append(row)

@@ -92,8 +92,7 @@ def test_spelling_pieces_join_back(word, n):
         ("[solo]\nla la la\n", "unknown section tag"),
         ("第一行\n！！！？？\n", "line 2"),
         ("Hello there\nWe are 22\n", "digits"),
-        ("Hello 你好\n", "Latin letters"),
-        ("Hello\n你好\n", "Latin letters"),
+        ("Hello\n你好\n", "English in Mandarin lyrics"),
         ("啊" * 30 + "\n", "break it into two lines"),
         ("啊啊\n" * 10_000, "split it into several songs"),
     ],
@@ -101,6 +100,15 @@ def test_spelling_pieces_join_back(word, n):
 def test_bad_lyrics_are_refused_with_a_reason(text, words):
     with pytest.raises(InputError, match=words):
         read_sheet(text)
+
+
+def test_an_english_word_in_a_chinese_line_is_sung_in_mandarin_syllables():
+    """Its syllables carry their pinyin as text, so the notes' lyrics read back the same."""
+    from yinse.text.mandarin import lyric_syllables
+
+    line = read_sheet("我爱你baby\n").sections[0].lines[0]
+    assert [s.pinyin for s in line.syllables] == ["wo3", "ai4", "ni3", "bei1", "bi5"]
+    assert [s.pinyin for s in lyric_syllables([s.text for s in line.syllables])][3:] == ["bei1", "bi5"]
 
 
 # ---------------------------------------------------------------------------- harmony

@@ -80,7 +80,7 @@ def test_a_tiny_text_covers_little_and_names_what_is_missing():
 
 
 def test_texts_the_front_end_refuses_are_skipped():
-    cov = coverage(["我学 Java", "你好"], "zh")
+    cov = coverage(["Hello there", "你好"], "zh")
     assert cov.skipped == 1 and cov.spoken == 2
     assert coverage(["你好", "Hello"], "en").skipped == 1
 

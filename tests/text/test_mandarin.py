@@ -2,6 +2,7 @@ import pytest
 
 from yinse.core.errors import InputError
 from yinse.text import mandarin
+from yinse.text.latin_in_mandarin import LETTER_NAMES, latin_reading
 
 
 @pytest.mark.parametrize(
@@ -87,15 +88,42 @@ def spoken(text: str, **kw) -> list[str]:
 def test_abbreviations_are_spelled_by_their_letters_names():
     assert spoken("下载APP") == ["xia4", "zai4", "ei2", "pi1", "pi1"]
     assert spoken("B超和x光，4G") == ["bi3", "chao1", "he2", "ai4", "ke4", "si1", "guang1", "si4", "ji2"]
-    assert "".join(mandarin.LETTER_NAMES) == "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    for letter, hanzi in mandarin.LETTER_NAMES.items():  # every name is sayable hanzi
-        assert all(mandarin._CJK.match(c) for c in hanzi), letter
+    assert "".join(LETTER_NAMES) == "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    for letter, said in LETTER_NAMES.items():  # every name is pinyin a Mandarin voice can say
+        assert all(mandarin.split_pinyin(s[:-1]) and s[-1] in "12345" for s in said.split()), letter
 
 
-@pytest.mark.parametrize("text", ["我学Java", "用iPhone打电话", "Wi-Fi密码"])
-def test_english_words_in_mandarin_text_are_refused_with_what_to_write(text):
-    with pytest.raises(InputError, match="English word .* in Latin letters.* hanzi .* capitals"):
-        mandarin.text_syllables(text)
+@pytest.mark.parametrize(
+    "text, said",
+    [("我学Java", ["wo3", "xue2", "zha1", "wa5"]),
+     ("plus会员", ["pu5", "la1", "si5", "hui4", "yuan2"]),  # 普拉斯: a cluster's first consonant alone
+     ("学JavaScript", ["xue2", "zha1", "wa5", "si5", "ke5", "li1", "pu5", "te5"]),  # a compound in its parts
+     ("用iPhone打电话", ["yong4", "ai1", "feng1", "da3", "dian4", "hua4"]),
+     ("Win十", ["wen1", "shi2"]),  # wi has no Mandarin syllable: wen
+     ("淘宝Taobao", ["tao2", "bao3", "tao1", "bao1"]),  # not in CMUdict but pinyin
+     ("Oppo手机", ["ou1", "pou1", "shou3", "ji1"])],  # neither: read from its spelling
+)  # fmt: skip
+def test_english_words_in_mandarin_text_are_said_in_mandarin_syllables(text, said):
+    assert spoken(text) == said
+
+
+def test_every_english_word_becomes_syllables_the_mandarin_voice_has():
+    from yinse.voices import get_voice
+
+    words = "the quick brown fox jumps over a lazy dog while rhythm strengths squirrel Bluetooth email WeChat xyzzy".split()
+    syllables = {s for w in words for s in latin_reading(w)}
+    baker = get_voice("baker")
+    baker.say_syllables([mandarin.make_syllable(s, s, False, i) for i, s in enumerate(sorted(syllables))])
+
+
+def test_a_transcripts_english_stretches_are_read_as_our_reading_of_their_tokens():
+    """magicdata writes what is said for each Latin token in ARPAbet between slashes."""
+    text, pinyin = "我们是做P to P的，VIP一对一", "wo3 men5 shi4 zuo4 / P IY1 / T UW1 / P IY1 / de5 / V EY1 . AY1 . P IY1 / yi1 dui4 yi1"
+    assert spoken(text, pinyin=pinyin) == [
+        "wo3", "men5", "shi4", "zuo4", "pi1", "tu1", "pi1", "de5", "wei2", "ai4", "pi1", "yi2", "dui4", "yi1",
+    ]  # fmt: skip
+    with pytest.raises(mandarin.PinyinMismatch):  # two stretches for one token: not paired up
+        mandarin.text_syllables("我学Java", pinyin="wo3 xue2 / JH AA1 / V AH0 /")
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,8 @@
 
 Polyphones are resolved on the whole line (jieba segments it, pypinyin reads each word
 with its phrase dictionary), because 行 in 银行 and 行走 differ only in context.  Digits are
-read out in Chinese.  Latin letters in Mandarin text are mostly abbreviations (APP, VIP, 4G,
-B超): those are spelled out, each letter by the Mandarin syllables Chinese speakers say for
-its English name; English words (Java, iPhone) are refused with a clear message, since our
-Mandarin voices cannot say English.
+read out in Chinese.  Latin letters (APP, B超, Java) are said as Mandarin speakers say them
+(:mod:`.latin_in_mandarin`); a syllable read from them carries its pinyin as its text.
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ import re
 from functools import lru_cache
 
 from ..core.errors import InputError
+from .latin_in_mandarin import LATIN_TOKEN, latin_reading
 from .syllable import LyricSyllable
 
 INITIALS = (
@@ -22,16 +21,6 @@ INITIALS = (
 )  # fmt: skip
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _PINYIN = re.compile(r"^([a-zü]+?)([1-5])?$")
-_LATIN = re.compile(r"[A-Za-z]+")
-#: English letter names as Mandarin speakers say them (VIP: wei ai pi), in hanzi whose one
-#: reading pypinyin gives in any context.  Half of magicdata_f's customer-service sentences
-#: hold such letters (APP, P, G, VIP, QQ ...).
-LETTER_NAMES = {
-    "A": "诶", "B": "比", "C": "西", "D": "迪", "E": "衣", "F": "艾弗", "G": "吉",
-    "H": "艾尺", "I": "爱", "J": "杰", "K": "开", "L": "艾欧", "M": "艾姆", "N": "恩",
-    "O": "欧", "P": "批", "Q": "丘", "R": "阿尔", "S": "艾斯", "T": "踢", "U": "优",
-    "V": "维", "W": "达布溜", "X": "艾克斯", "Y": "歪", "Z": "贼",
-}  # fmt: skip
 _NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
 _DIGITS = "零一二三四五六七八九"
 #: 儿 that ends these words is its own syllable, not an r-colouring of the one before.
@@ -149,8 +138,7 @@ def _clock(m: re.Match) -> str:
 
 
 def normalize(text: str) -> str:
-    """Read digits out as speakers do and spell abbreviations (:func:`spell_letters`):
-    dates (2025-12-07 二零二五年十二月七日), times (9:30 九点三十分), years before 年 and
+    """Read digits out as speakers do: dates (2025-12-07 二零二五年十二月七日), times (9:30 九点三十分), years before 年 and
     mobile numbers digit by digit (2025年 二零二五年), amounts after a currency sign (¥299
     两百九十九元), fractions (1/3 三分之一), ranges (3-5天 三到五天, 2025-2026 二零二五到二零二六),
     digit groups joined by hyphens digit by digit (010-12345678), negative numbers (负五),
@@ -164,26 +152,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"(?<!\d)(\d{1,3})[-~～](\d{1,3})(?!\d)", lambda m: read_number(m[1]) + "到" + read_number(m[2]), text)
     text = re.sub(r"\d+(?:-\d+)+", lambda m: _digit_by_digit(m.group()), text)  # 010-12345678
     text = re.sub(r"(?<!\d)-(?=\d)", "负", text)
-    return spell_letters(_NUMBER.sub(lambda m: read_number(m.group()), text))
-
-
-def spell_letters(text: str) -> str:
-    """Latin letters as the Mandarin syllables of their names: a token in capitals (APP,
-    VIP) or a single letter (B超, x光) is an abbreviation and is spelled out; a longer word
-    in small or mixed letters is English, which our Mandarin voices cannot say, and is
-    refused with what to write instead."""
-
-    def spelled(match: re.Match) -> str:
-        token = match.group()
-        if len(token) > 1 and not token.isupper():
-            raise InputError(
-                f"the Mandarin text has the English word '{token}' in Latin letters, which a "
-                f"Mandarin voice cannot say; write it in hanzi as it is said, or in capitals "
-                f"('{token.upper()}') to have it spelled out letter by letter"
-            )
-        return "".join(LETTER_NAMES[c] for c in token.upper())
-
-    return _LATIN.sub(spelled, text)
+    return _NUMBER.sub(lambda m: read_number(m.group()), text)
 
 
 @lru_cache(maxsize=1)
@@ -198,9 +167,20 @@ def _segmenter():
 
 
 def hanzi_to_pinyin(text: str) -> list[tuple[str, str, bool]]:
-    """Each hanzi of ``text`` (other characters skipped) as (char, pinyin with tone digit,
-    erhua), read in context.  A word-final 儿 that r-colours its syllable is folded into
-    the syllable before it, which then has ``erhua=True``."""
+    """Each hanzi of ``text`` as (char, pinyin with tone digit, erhua), read in context, and
+    each syllable said for a Latin token (VIP, Java) as (its pinyin, pinyin, False); other
+    characters are skipped.  A word-final 儿 that r-colours its syllable is folded into the
+    syllable before it, which then has ``erhua=True``."""
+    out: list[tuple[str, str, bool]] = []
+    at = 0
+    for latin in LATIN_TOKEN.finditer(text):
+        out += _read_hanzi(text[at : latin.start()])
+        out += [(py, py, False) for py in latin_reading(latin.group())]
+        at = latin.end()
+    return out + _read_hanzi(text[at:])
+
+
+def _read_hanzi(text: str) -> list[tuple[str, str, bool]]:
     from pypinyin import Style, lazy_pinyin
 
     out: list[tuple[str, str, bool]] = []
@@ -247,8 +227,10 @@ def lyric_syllables(lyrics: list[str]) -> list[LyricSyllable]:
                 f"syllable {i + 1} ('{raw}') has nothing singable; give it a hanzi or pinyin"
             )
         if _CJK.search(lyric):
-            n_chars, got = len(_CJK.findall(lyric)), []
-            while sum(len(g[0]) for g in got) < n_chars:
+            # What this lyric reads: its hanzi, and any Latin token's syllables (OK了).
+            units = len(_CJK.findall(lyric)) + sum(len(latin_reading(t)) for t in LATIN_TOKEN.findall(lyric))
+            got = []
+            while sum(len(_CJK.findall(g[0])) or 1 for g in got) < units:
                 got.append(next(readings))
             # One note may carry a character plus its erhua 儿 (花儿); more is too much.
             if len(got) != 1:
@@ -285,12 +267,16 @@ def text_syllables(text: str, *, sandhi: bool = True, pinyin: str | None = None)
     with its tone digit per character (a transcript's third column), which then replaces
     ours (:func:`given_reading`)."""
     text = normalize(text)
-    phrases = [p for p in re.split(r"[，。！？；：、,.!?;:\n]+", text) if _CJK.search(p)]
-    if not phrases:
-        raise InputError(f"'{text[:40]}' has no Chinese characters to say")
+    if not _CJK.search(text):
+        what = " (only Latin letters)" if LATIN_TOKEN.search(text) else ""
+        raise InputError(
+            f"'{text[:40]}' has no Chinese characters to say{what}; a Mandarin voice says "
+            "Chinese text: choose an English voice (such as joe) or write the text in hanzi"
+        )
+    phrases = [p for p in re.split(r"[，。！？；：、,.!?;:\n]+", text) if _CJK.search(p) or LATIN_TOKEN.search(p)]
     readings = [hanzi_to_pinyin(phrase) for phrase in phrases]
     if pinyin is not None:
-        readings = given_reading(readings, pinyin)
+        readings = given_reading(readings, _latin_as_ours(pinyin, LATIN_TOKEN.findall(text)))
     out = []
     for phrase in readings:
         if sandhi:
@@ -300,6 +286,31 @@ def text_syllables(text: str, *, sandhi: bool = True, pinyin: str | None = None)
 
 
 _GIVEN = re.compile(r"^([a-zü]+)([1-6])$")
+_ARPABET = re.compile(r"^[A-Z]{1,2}[0-2]?$|^\.$")
+
+
+def _latin_as_ours(pinyin: str, tokens: list[str]) -> str:
+    """A transcript's pinyin with each English stretch replaced by our reading of the Latin
+    token it stands for.  magicdata writes what is said for a Latin token in ARPAbet between
+    slashes (``VIP`` is ``/ V EY1 . AY1 . P IY1 /``, ``P to P`` is ``/ P IY1 / T UW1 / P
+    IY1 /``), one stretch per token; where stretches and tokens do not pair up, the pinyin is
+    left as it is (and :func:`given_reading` finds it does not line up)."""
+    stretches: list[list[str]] = []
+    out: list[object] = []
+    for item in pinyin.split():
+        if item == "/":
+            out.append(item)
+        elif _ARPABET.match(item):
+            if not out or not isinstance(out[-1], list):
+                out.append([])
+                stretches.append(out[-1])
+            out[-1].append(item)
+        else:
+            out.append(item)
+    if not stretches or len(stretches) != len(tokens):
+        return pinyin
+    ours = iter(" ".join(latin_reading(token)) for token in tokens)
+    return " ".join(next(ours) if isinstance(x, list) else x for x in out if x != "/")
 
 
 def given_reading(phrases: list[list[tuple[str, str, bool]]], pinyin: str) -> list[list[tuple[str, str, bool]]]:
