@@ -830,6 +830,45 @@ def test_mandarin_recordings_with_pinyin_abbreviations_and_retakes_enroll(shared
     assert manifest["unread_pinyin"] == {}
 
 
+def test_a_one_take_reading_of_the_script_is_matched_to_its_lines(yinse_home, tmp_path):
+    """espeak (a voice unlike the base voice) reads 14 script lines in one recording, as a
+    person does: a pause inside line 3, a false start of line 6 before the whole line, a
+    cough before line 9, line 8 skipped.  Counting pieces against lines would refuse it."""
+    espeak, lines = get_voice("espeak-en"), script_lines("en")[:14]
+    rng = np.random.default_rng(0)
+    parts, sr = [], 0
+
+    def pause(seconds: float) -> np.ndarray:
+        return rng.normal(0, 3e-4, int(seconds * sr)).astype(np.float32)
+
+    for k, line in enumerate(lines):
+        audio, sr = espeak.speak(line.text)
+        audio = audio.astype(np.float32)
+        if k == 8:
+            continue
+        if k == 3:  # a pause at the quietest point of the line's middle third
+            level = np.convolve(audio**2, np.ones(200), "same")
+            cut = len(audio) // 3 + int(np.argmin(level[len(audio) // 3 : 2 * len(audio) // 3]))
+            parts += [audio[:cut], pause(0.7), audio[cut:]]
+        elif k == 6:
+            parts += [audio[: int(0.4 * len(audio))], pause(1.0), audio]
+        elif k == 9:
+            cough = int(0.35 * sr)
+            parts += [(rng.normal(0, 0.2, cough) * np.hanning(cough)).astype(np.float32), pause(0.8), audio]
+        else:
+            parts.append(audio)
+        parts.append(pause(1.0))
+    sf.write(tmp_path / "take.wav", np.concatenate([pause(0.5), *parts]), sr)
+    result = run("voice", "enroll", "take", "--lang", "en", "--audio", tmp_path / "take.wav",
+                 "--owner", OWNER, "--min-speech", "10")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((Path(Registry().get_voice("take").bank_path) / "manifest.json").read_text(encoding="utf-8"))
+    texts = {s["name"]: s["text"] for s in manifest["sources"]}
+    assert list(texts.values()) == [line.text for k, line in enumerate(lines) if k != 8]
+    assert texts["take.wav#4+5"] == lines[3].text  # the line with a pause inside, joined
+    assert manifest["dropped"] == {"take.wav#8": "it matches no line of the script"}  # the false start
+
+
 def test_english_recordings_enrolled_as_mandarin_without_transcripts(joe_recordings):
     # 12 English files cannot be the 52 lines of the Mandarin script.
     refused(

@@ -329,6 +329,15 @@ def test_stereo_is_averaged_and_rate_kept_and_folder_sorted(tmp_path):
     np.testing.assert_allclose(recs[1].audio, left / 2, atol=1e-4)  # 16-bit quantisation
 
 
+def test_a_folder_is_read_in_the_order_its_numbered_names_count(tmp_path):
+    """A recorder's "Recording 10" comes after "Recording 2": the order the lines were read."""
+    tone = 0.3 * np.sin(2 * np.pi * 220 * np.arange(16000) / 16000)
+    for name in ("Recording 10.wav", "Recording 2.wav", "Recording 1.wav", "recording 3.wav"):
+        sf.write(tmp_path / name, tone, 16000)
+    names = [r.name for r in load_recordings([tmp_path])]
+    assert names == ["Recording 1.wav", "Recording 2.wav", "recording 3.wav", "Recording 10.wav"]
+
+
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 def test_m4a_is_decoded_through_ffmpeg(cathy, tmp_path):
     src = tmp_path / "src.wav"

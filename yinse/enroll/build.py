@@ -86,11 +86,16 @@ def _clear_leftovers(folder: Path, registry) -> None:
                 shutil.rmtree(bank, ignore_errors=True)
 
 
-def _assign_script_texts(recordings: list, language: str) -> None:
+def _assign_script_texts(recordings: list, language: str, base, say: Progress):
     """Recordings of the guided script need no transcript: a file named by its line id
-    (``zh-007.wav``) gets that line; otherwise recordings in name order get the lines in
-    order, if their numbers agree."""
+    (``zh-007.wav``) gets that line; the others (files in name order, a long take cut at
+    pauses) are matched to the lines by content (:mod:`.script_match`), so that a pause
+    inside a line, a line read twice or skipped, or a cough does not break the match.
+    Returns the recordings (pieces of one line joined), those that read no line with why,
+    and the base voice's renderings of the lines, for reuse."""
+    from .recordings import Recording
     from .script import script_lines
+    from .script_match import check_reading, match_reading, matching_cepstra
 
     lines = script_lines(language)
     by_id = {line.id: line.text for line in lines}
@@ -100,18 +105,33 @@ def _assign_script_texts(recordings: list, language: str) -> None:
             rec.text = by_id[stem]
     unnamed = [r for r in recordings if r.text is None]
     if not unnamed:
-        return
-    if len(unnamed) != len(lines):
-        raise InputError(
-            f"{len(unnamed)} recordings have no transcript and could not be matched to the "
-            f"{len(lines)} lines of the {language} script; name each file by its line id "
-            f"(e.g. {lines[0].id}.wav), record one line per file, or give --transcripts"
-        )
-    for rec, line in zip(unnamed, lines):
-        rec.text = line.text
+        return recordings, {}, {}
+    said = []
+    for k, line in enumerate(lines):
+        say("script lines", k, len(lines))
+        said.append(base.speak_utterance(line.text))
+    say("matching", 0, 1)
+    matches = match_reading(
+        [matching_cepstra(r.audio, r.sr) for r in unnamed], [matching_cepstra(u.audio, u.sr) for u in said]
+    )
+    check_reading(matches, len(unnamed), language)
+    read: dict[int, Recording] = {}
+    for m in matches:
+        first = unnamed[m.pieces[0]]
+        joined = Recording(
+            name=first.name + "".join(f"+{unnamed[i].name.rpartition('#')[2]}" for i in m.pieces[1:]),
+            audio=np.concatenate([unnamed[i].audio for i in m.pieces]) if len(m.pieces) > 1 else first.audio,
+            sr=first.sr, text=lines[m.line].text, pinyin=None, source=first.source,
+            source_sha256=first.source_sha256,
+        )  # fmt: skip
+        read[id(first)] = joined
+    matched = {id(unnamed[i]) for m in matches for i in m.pieces}
+    dropped = {r.name: "it matches no line of the script" for r in unnamed if id(r) not in matched}
+    out = [read.get(id(r), r) for r in recordings if r.text is not None or id(r) in read]
+    return out, dropped, {line.text: u for line, u in zip(lines, said)}
 
 
-def _speak_and_analyse(base, recordings: list, say: Progress):
+def _speak_and_analyse(base, recordings: list, say: Progress, rendered: dict | None = None):
     """The base voice says every sentence while worker processes run the WORLD analysis of
     the recordings and of what the base voice said (the two dominant costs, overlapped).
     Returns the recordings the base voice could say, the base rate, and both features."""
@@ -124,7 +144,8 @@ def _speak_and_analyse(base, recordings: list, say: Progress):
         for i, rec in enumerate(recordings):
             say("base voice", i, len(recordings))
             try:
-                said = _say(base, rec, unread)
+                said = (rendered or {}).get(rec.text) if not rec.pinyin else None
+                said = said or _say(base, rec, unread)
                 audio, base_sr = said.audio, said.sr
             except InputError as error:  # e.g. Latin letters in a Mandarin sentence
                 dropped[rec.name] = f"the base voice cannot say its text ({error})"
@@ -232,8 +253,11 @@ def enroll(
 
     say("reading", 0, 1)
     recordings = load_recordings([Path(p) for p in inputs], transcripts=transcripts)
+    base = get_voice(BASE_VOICES[language])
+    unmatched, rendered = {}, {}
     if transcripts is None:
-        _assign_script_texts(recordings, language)
+        recordings, unmatched, rendered = _assign_script_texts(recordings, language, base, say)
+        clock["script lines matched"] = time.perf_counter()
     quality = check_quality(recordings, min_speech_s=min_speech_s)
     if not quality.ok:
         shown = quality.problems[:3]
@@ -249,8 +273,8 @@ def enroll(
     voice_centroid = _centroid_of(usable)
     _protected_voice_guard(registry, voice_centroid, owner.strip())
 
-    base = get_voice(BASE_VOICES[language])
-    spoken, base_sr, base_f, target_f, phones, dropped, unread_pinyin = _speak_and_analyse(base, usable, say)
+    spoken, base_sr, base_f, target_f, phones, dropped, unread_pinyin = _speak_and_analyse(base, usable, say, rendered)
+    dropped = unmatched | dropped
     clock["base voice and analysis"] = time.perf_counter()
 
     say("alignment", 0, 1)

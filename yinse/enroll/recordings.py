@@ -12,6 +12,7 @@ download); torch is imported only when the VAD first runs.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -354,6 +355,12 @@ def read_transcripts(path: Path) -> list[_Line]:
 # --------------------------------------------------------------------------- loading
 
 
+def natural_order(name: str) -> tuple:
+    """Sort key putting "Recording 2" before "Recording 10", as a person reads them: a
+    phone's recorder numbers its files, and they are read in that order."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name))
+
+
 def _audio_files(inputs: Sequence[Path]) -> list[Path]:
     if not inputs:
         raise InputError("no recordings given; name audio files or folders that hold them")
@@ -363,7 +370,7 @@ def _audio_files(inputs: Sequence[Path]) -> list[Path]:
         if p.is_dir():
             found = sorted(
                 (f for f in p.iterdir() if f.is_file() and f.suffix.lower() in AUDIO_SUFFIXES),
-                key=lambda f: f.name,
+                key=lambda f: natural_order(f.name),
             )
             if not found:
                 raise InputError(

@@ -66,19 +66,18 @@ _HEADERS = {
     "zh": (
         "音色 声音录制稿（普通话）",
         "请在安静的房间里录音，嘴离话筒二十到三十厘米，用平常说话的速度自然朗读，不必刻意表演。",
-        "每行单独录成一个文件，以行号命名，例如 zh-001.wav。"
-        "也可以一口气录成一个长文件，但要按顺序每行只读一遍：行与行之间停顿约一秒，行内不要停顿。",
-        "读错了就把这一行重新录成一个文件（长文件里重读的一行会让整份录音对不上稿子）。",
+        "每行单独录成一个文件，以行号命名，例如 zh-001.wav；也可以按顺序一口气录成一个长文件，"
+        "行与行之间停顿约一秒。",
+        "读错了就停一下，把这一行从头再读一遍；没读的行可以跳过。",
     ),
     "en": (
         "Yinse voice recording script (English)",
         "Record in a quiet room, 20 to 30 cm from the microphone, reading at your natural "
         "pace; no need to perform.",
-        "Save one file per line, named by its id, for example en-001.wav. One long recording "
-        "also works if you read each line once, in order, pausing about a second between lines "
-        "and not within them.",
-        "If you slip, record that line's file again (a line read twice in a long recording "
-        "makes the recording no longer match the script).",
+        "Save one file per line, named by its id, for example en-001.wav, or read the lines in "
+        "order in one long recording, pausing about a second between lines.",
+        "If you slip, pause and read the whole line again; a line you leave out is simply "
+        "skipped.",
     ),
 }
 

@@ -1,0 +1,192 @@
+"""One-take readings of a script matched to its lines (``yinse.enroll.script_match``).
+
+The shared folders hold no reading of our guided script, so each speaker's own transcribed
+sentences stand in for the script: the first ``--lines`` recordings of cathy (English, base
+voice joe) and of magicdata_f (Mandarin, base voice baker) are joined into one take with
+0.9 s pauses, as a person reads a script, and made harder the ways people are:
+
+- ``plain``: every line once, in order;
+- ``pause``: a quarter of the lines cut at their quietest point in the middle third, with
+  0.7 s of pause inside the line;
+- ``slip``: three lines each preceded by a false start (their first 40 %) and a pause;
+- ``omit``: three lines not read;
+- ``cough``: three noise bursts (0.4 s) between lines;
+- ``part``: only lines 11–25 read;
+- ``all``: pauses, two slips, two omitted lines and coughs together.
+
+The take is cut at pauses as enrollment cuts it (Silero VAD, ``split_at_pauses``), and
+``match_reading`` matches the pieces to the base voice saying every line.  Each piece's true
+line is the one most of its samples came from; a false start and a cough should be matched
+to no line.  Reported per reading: pieces on the right line, on a wrong one, real pieces
+left unmatched, false starts or coughs kept; whether the whole reading came out right; and
+what counting pieces against lines (the rule before) would have done.
+
+    python -m benchmarks.bench_one_take [--json out.json] [--lines 40] [--seeds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+DATA = REPO.parent / "shared" / "data" / "speech"
+SR = 16000
+SPEAKERS = {"cathy": ("en", "joe"), "magicdata_f": ("zh", "baker")}
+MODES = ("plain", "pause", "slip", "omit", "cough", "part", "all")
+#: Labels of samples that read no line.
+SILENCE, COUGH, FALSE_START = -2, -1, -3
+
+
+def sentences(name: str, n: int) -> list[tuple[np.ndarray, str]]:
+    import soundfile as sf
+
+    from yinse.core.audio import resample
+
+    language = SPEAKERS[name][0]
+    folder = DATA / language / name
+    rows = list(csv.reader(open(folder / "transcripts.tsv", encoding="utf-8"), delimiter="\t"))[:n]
+    out = []
+    for row in rows:
+        audio, sr = sf.read(folder / row[0], dtype="float32")
+        audio = audio.mean(1) if audio.ndim > 1 else audio
+        out.append((resample(audio, sr, SR).astype(np.float32), row[1]))
+    return out
+
+
+def one_take(lines: list[np.ndarray], mode: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The take and, per sample, the line it reads (or SILENCE, COUGH, FALSE_START)."""
+    rng = np.random.default_rng(seed)
+    n = len(lines)
+    pick = lambda k: set(rng.choice(n, k, replace=False).tolist())  # noqa: E731
+    omitted = pick(3) if mode == "omit" else pick(2) if mode == "all" else set()
+    if mode == "part":
+        omitted = set(range(n)) - set(range(10, 25))
+    slips = pick(3) if mode == "slip" else pick(2) if mode == "all" else set()
+    inner = pick(n // 4) if mode in ("pause", "all") else set()
+    coughs = pick(3) if mode in ("cough", "all") else set()
+    parts: list[np.ndarray] = []
+    labels: list[np.ndarray] = []
+
+    def add(audio: np.ndarray, label: int) -> None:
+        parts.append(audio)
+        labels.append(np.full(len(audio), label))
+
+    def pause(seconds: float) -> None:
+        add(rng.normal(0, 1e-4, int(seconds * SR)).astype(np.float32), SILENCE)
+
+    pause(0.5)
+    for k, audio in enumerate(lines):
+        if k in omitted:
+            continue
+        if k in coughs:
+            burst = int(0.4 * SR)
+            add((rng.normal(0, 0.1, burst) * np.hanning(burst)).astype(np.float32), COUGH)
+            pause(0.8)
+        if k in slips:
+            add(audio[: int(0.4 * len(audio))], FALSE_START)
+            pause(0.9)
+        if k in inner:
+            level = np.convolve(audio**2, np.ones(320) / 320, "same")
+            lo, hi = int(0.35 * len(audio)), int(0.65 * len(audio))
+            cut = lo + int(np.argmin(level[lo:hi]))
+            add(audio[:cut], k)
+            pause(0.7)
+            add(audio[cut:], k)
+        else:
+            add(audio, k)
+        pause(0.9)
+    return np.concatenate(parts), np.concatenate(labels)
+
+
+def score(truth: list[int], matched: dict[int, int], n_read: int, n_lines: int) -> dict:
+    real = [i for i, t in enumerate(truth) if t >= 0]
+    return {
+        "pieces": len(truth),
+        "right": sum(matched.get(i) == truth[i] for i in real),
+        "wrong": sum(i in matched and matched[i] != truth[i] for i in real),
+        "unmatched": sum(i not in matched for i in real),
+        "junk_kept": sum(i in matched for i, t in enumerate(truth) if t < 0),
+        "all_right": all(matched.get(i) == truth[i] for i in real)
+        and not any(i in matched for i, t in enumerate(truth) if t < 0),
+        # The rule before: pieces in order get the lines in order if their numbers agree
+        # (the lines of the whole script, here all n_lines of them).
+        "counting_accepts": len(truth) == n_lines,
+        "counting_right": len(truth) == n_lines and n_read == n_lines and truth == list(range(n_lines)),
+    }
+
+
+def run_speaker(name: str, n_lines: int, seeds: int) -> list[dict]:
+    from yinse.enroll.recordings import speech_probabilities, split_at_pauses
+    from yinse.enroll.script_match import match_reading, matching_cepstra
+    from yinse.voices import get_voice
+
+    recorded = sentences(name, n_lines)
+    base = get_voice(SPEAKERS[name][1])
+    t0 = time.perf_counter()
+    said = [matching_cepstra(*base.speak(text)) for _, text in recorded]
+    print(f"{name}: base voice said {n_lines} lines in {time.perf_counter() - t0:.1f} s", flush=True)
+    rows = []
+    for mode in MODES:
+        for seed in range(1, seeds + 1):
+            take, labels = one_take([a for a, _ in recorded], mode, seed)
+            bounds = split_at_pauses(take, SR, speech_probabilities([take], [SR])[0])
+            truth = []
+            for a, b in bounds:
+                label = labels[a:b][labels[a:b] != SILENCE]
+                truth.append(int(np.bincount(label - FALSE_START).argmax()) + FALSE_START if len(label) else COUGH)
+            t0 = time.perf_counter()
+            pieces = [matching_cepstra(take[a:b], SR) for a, b in bounds]
+            matches = match_reading(pieces, said)
+            seconds = time.perf_counter() - t0
+            matched = {i: m.line for m in matches for i in m.pieces}
+            n_read = len({t for t in truth if t >= 0})
+            row = {"speaker": name, "mode": mode, "seed": seed, "take_s": round(len(take) / SR, 1),
+                   **score(truth, matched, n_read, n_lines), "match_s": round(seconds, 1)}  # fmt: skip
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+def summary(rows: list[dict]) -> list[str]:
+    out = ["| speaker | mode | readings entirely right | pieces right | wrong | real pieces unmatched "
+           "| false starts / coughs kept | counting accepts | match s (median) |",
+           "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for name in SPEAKERS:
+        for mode in MODES:
+            group = [r for r in rows if r["speaker"] == name and r["mode"] == mode]
+            if not group:
+                continue
+            real = sum(r["right"] + r["wrong"] + r["unmatched"] for r in group)
+            out.append(
+                f"| {name} | {mode} | {sum(r['all_right'] for r in group)}/{len(group)} "
+                f"| {sum(r['right'] for r in group)}/{real} | {sum(r['wrong'] for r in group)} "
+                f"| {sum(r['unmatched'] for r in group)} | {sum(r['junk_kept'] for r in group)} "
+                f"| {sum(r['counting_accepts'] for r in group)}/{len(group)} "
+                f"| {statistics.median(r['match_s'] for r in group):.1f} |"
+            )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--lines", type=int, default=40)
+    parser.add_argument("--seeds", type=int, default=2)
+    args = parser.parse_args()
+    rows = [r for name in SPEAKERS for r in run_speaker(name, args.lines, args.seeds)]
+    print("\n".join(summary(rows)))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
