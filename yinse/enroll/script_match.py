@@ -33,15 +33,15 @@ SKIP_COST = 1.7
 #: magicdata_f, 40 sentences each; one short line of cathy's 2.06 in a take, with its
 #: breaths); a false start, about 0.4, is not a reading of the line.
 SPEECH_SHARE = (0.55, 2.5)
-#: A run of pieces matched to the line right after a line just read may cost this much more
-#: per frame: a reading goes line by line, and pieces of another language or text matched
-#: to lines at random seldom do.
+#: A run of pieces matched to a line when one of the two lines before it was read may cost
+#: this much more per frame: a reading goes line by line, and pieces of another language or
+#: text matched to lines at random seldom do.
 IN_ORDER_ALLOWANCE = 0.15
 #: A line read a second time is kept as a retake; the small extra cost prefers one reading
 #: per line where the costs are otherwise equal.
 RETAKE_COST = 5.0
-#: Matching frames are 20 ms (the bank's are 5 ms): as accurate as 10 ms on the benchmark's
-#: readings and three times faster.  At 16 kHz, of a power spectrum smoothed over 300 Hz.
+#: Matching frames are 20 ms (the bank's are 5 ms): on the benchmark's readings no less
+#: accurate than 10 ms, and three times faster.  At 16 kHz, of a power spectrum smoothed over 300 Hz.
 HOP_S = 0.020
 MATCH_SR = 16000
 SMOOTH_HZ = 300.0
