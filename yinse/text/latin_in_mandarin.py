@@ -96,6 +96,8 @@ def latin_reading(token: str) -> list[str]:
 
 
 def english_word_in_pinyin(word: str) -> list[str]:
+    """An English word as Mandarin syllables: from its CMUdict phones, from its parts for a
+    compound (JavaScript), as pinyin when it is pinyin, else from its spelling."""
     from .english import syllabify, word_phones
 
     phones = word_phones(word.replace("\u2019", "'"))

@@ -138,11 +138,12 @@ def _clock(m: re.Match) -> str:
 
 
 def normalize(text: str) -> str:
-    """Read digits out as speakers do: dates (2025-12-07 二零二五年十二月七日), times (9:30 九点三十分), years before 年 and
-    mobile numbers digit by digit (2025年 二零二五年), amounts after a currency sign (¥299
-    两百九十九元), fractions (1/3 三分之一), ranges (3-5天 三到五天, 2025-2026 二零二五到二零二六),
-    digit groups joined by hyphens digit by digit (010-12345678), negative numbers (负五),
-    other numbers and percentages in Chinese."""
+    """Read digits out as speakers do: dates (2025-12-07 二零二五年十二月七日), times (9:30
+    九点三十分), years before 年 and mobile numbers digit by digit (2025年 二零二五年),
+    amounts after a currency sign (¥299 两百九十九元), fractions (1/3 三分之一), ranges (3-5天
+    三到五天, 2025-2026 二零二五到二零二六), digit groups joined by hyphens digit by digit
+    (010-12345678), negative numbers (负五), other numbers and percentages in Chinese.
+    Latin letters are left for :func:`hanzi_to_pinyin`."""
     text = re.sub(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)", _date, text)
     text = re.sub(r"(?<!\d)([01]?\d|2[0-3])[:：]([0-5]\d)(?!\d)", _clock, text)
     text = re.sub(r"(?<!\d)(\d{4})[-~～](\d{4})(?!\d)", lambda m: _digit_by_digit(m[1]) + "到" + _digit_by_digit(m[2]), text)
