@@ -833,7 +833,8 @@ def test_mandarin_recordings_with_pinyin_abbreviations_and_retakes_enroll(shared
 def test_a_one_take_reading_of_the_script_is_matched_to_its_lines(yinse_home, tmp_path):
     """espeak (a voice unlike the base voice) reads 14 script lines in one recording, as a
     person does: a pause inside line 3, a false start of line 6 before the whole line, a
-    cough before line 9, line 8 skipped.  Counting pieces against lines would refuse it."""
+    cough before line 9, line 8 skipped, lines 11 and 12 said without a pause between them.
+    Counting pieces against lines would refuse it."""
     espeak, lines = get_voice("espeak-en"), script_lines("en")[:14]
     rng = np.random.default_rng(0)
     parts, sr = [], 0
@@ -857,7 +858,7 @@ def test_a_one_take_reading_of_the_script_is_matched_to_its_lines(yinse_home, tm
             parts += [(rng.normal(0, 0.2, cough) * np.hanning(cough)).astype(np.float32), pause(0.8), audio]
         else:
             parts.append(audio)
-        parts.append(pause(1.0))
+        parts.append(pause(0.15 if k == 11 else 1.0))
     sf.write(tmp_path / "take.wav", np.concatenate([pause(0.5), *parts]), sr)
     result = run("voice", "enroll", "take", "--lang", "en", "--audio", tmp_path / "take.wav",
                  "--owner", OWNER, "--min-speech", "10")  # fmt: skip
@@ -866,6 +867,7 @@ def test_a_one_take_reading_of_the_script_is_matched_to_its_lines(yinse_home, tm
     texts = {s["name"]: s["text"] for s in manifest["sources"]}
     assert list(texts.values()) == [line.text for k, line in enumerate(lines) if k != 8]
     assert texts["take.wav#4+5"] == lines[3].text  # the line with a pause inside, joined
+    assert (texts["take.wav#13.1"], texts["take.wav#13.2"]) == (lines[11].text, lines[12].text)  # cut
     assert manifest["dropped"] == {"take.wav#8": "it matches no line of the script"}  # the false start
 
 

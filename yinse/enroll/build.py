@@ -90,9 +90,10 @@ def _assign_script_texts(recordings: list, language: str, base, say: Progress):
     """Recordings of the guided script need no transcript: a file named by its line id
     (``zh-007.wav``) gets that line; the others (files in name order, a long take cut at
     pauses) are matched to the lines by content (:mod:`.script_match`), so that a pause
-    inside a line, a line read twice or skipped, or a cough does not break the match.
-    Returns the recordings (pieces of one line joined), those that read no line with why,
-    and the base voice's renderings of the lines, for reuse."""
+    inside a line, two lines said without a pause between them, a line read twice or
+    skipped, or a cough does not break the match.  Returns the recordings (pieces of one
+    line joined, a piece of two lines cut in two), those that read no line with why, and
+    the base voice's renderings of the lines, for reuse."""
     from .recordings import Recording
     from .script import script_lines
     from .script_match import check_reading, match_reading, matching_cepstra
@@ -115,19 +116,22 @@ def _assign_script_texts(recordings: list, language: str, base, say: Progress):
         [matching_cepstra(r.audio, r.sr) for r in unnamed], [matching_cepstra(u.audio, u.sr) for u in said]
     )
     check_reading(matches, len(unnamed), language)
-    read: dict[int, Recording] = {}
+    read: dict[int, list[Recording]] = {}  # by the first piece's place in `unnamed`
     for m in matches:
         first = unnamed[m.pieces[0]]
-        joined = Recording(
-            name=first.name + "".join(f"+{unnamed[i].name.rpartition('#')[2]}" for i in m.pieces[1:]),
-            audio=np.concatenate([unnamed[i].audio for i in m.pieces]) if len(m.pieces) > 1 else first.audio,
-            sr=first.sr, text=lines[m.line].text, pinyin=None, source=first.source,
-            source_sha256=first.source_sha256,
-        )  # fmt: skip
-        read[id(first)] = joined
-    matched = {id(unnamed[i]) for m in matches for i in m.pieces}
-    dropped = {r.name: "it matches no line of the script" for r in unnamed if id(r) not in matched}
-    out = [read.get(id(r), r) for r in recordings if r.text is not None or id(r) in read]
+        audio = np.concatenate([unnamed[i].audio for i in m.pieces]) if len(m.pieces) > 1 else first.audio
+        name = first.name + "".join(f"+{unnamed[i].name.rpartition('#')[2]}" for i in m.pieces[1:])
+        if m.within_s is not None:  # one of two lines said without a pause between them
+            a, b = (int(round(t * first.sr)) for t in m.within_s)
+            audio, name = audio[a:b].copy(), f"{name}.{len(read.get(m.pieces[0], [])) + 1}"
+        read.setdefault(m.pieces[0], []).append(Recording(
+            name=name, audio=audio, sr=first.sr, text=lines[m.line].text, pinyin=None,
+            source=first.source, source_sha256=first.source_sha256,
+        ))  # fmt: skip
+    matched = {i for m in matches for i in m.pieces}
+    dropped = {r.name: "it matches no line of the script" for k, r in enumerate(unnamed) if k not in matched}
+    place = {id(r): k for k, r in enumerate(unnamed)}
+    out = [x for r in recordings for x in ([r] if r.text is not None else read.get(place[id(r)], []))]
     return out, dropped, {line.text: u for line, u in zip(lines, said)}
 
 

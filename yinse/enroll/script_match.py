@@ -6,8 +6,9 @@ breaks on any of these.  Here each run of one to three consecutive pieces is ali
 the base voice saying each nearby line (the enrollment aligner's banded DTW over
 speaker-normalised cepstra, :func:`.align.align`), and a dynamic programme over pieces and
 lines, both in reading order, picks the cheapest account of the whole reading: runs of
-pieces matched to lines, a line read again (kept as a retake), pieces that match no line
-(a cough, a false start) and lines not read.
+pieces matched to lines, one piece holding two lines said without a pause (cut where the
+alignment puts the boundary), a line read again (kept as a retake), pieces that match no
+line (a cough, a false start) and lines not read.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ SPEECH_SHARE = (0.55, 2.5)
 #: this much more per frame: a reading goes line by line, and pieces of another language or
 #: text matched to lines at random seldom do.
 IN_ORDER_ALLOWANCE = 0.15
+#: One piece reading two lines (said without a pause between them) costs this much more
+#: (about 0.2 per frame of a 3 s piece): one line warps onto two lines' speech more cheaply
+#: than onto its own, so the cut must fit clearly better (with 5, a line and its neighbour
+#: were taken for two lines and the neighbour dropped).
+TWO_LINES_COST = 30.0
 #: A line read a second time is kept as a retake; the small extra cost prefers one reading
 #: per line where the costs are otherwise equal.
 RETAKE_COST = 5.0
@@ -54,6 +60,9 @@ class LineMatch:
     line: int
     #: Aligned cost per frame (lower is closer).
     cost: float
+    #: The part of the joined pieces (seconds from their start) that reads the line, where
+    #: one piece reads two lines said without a pause between them; None: all of it.
+    within_s: tuple[float, float] | None = None
 
 
 def matching_cepstra(audio: np.ndarray, sr: int) -> np.ndarray:
@@ -93,33 +102,47 @@ def match_reading(pieces: Sequence[np.ndarray], lines: Sequence[np.ndarray]) -> 
     if not pieces or not lines:
         return []
     stats = {"target_stats": cepstral_stats(list(pieces)), "base_stats": cepstral_stats(list(lines))}
-    coarse = _aligned_cost([p[::2] for p in pieces], [x[::2] for x in lines], stats)
+    coarse = _AlignedCost([p[::2] for p in pieces], [x[::2] for x in lines], stats)
     first = _best_account(pieces, lines, coarse, [range(len(lines))] * len(pieces), max_run=1)
     if not first:
         return []
     at = np.interp(np.arange(len(pieces)), [m.pieces[0] for m in first], [m.line for m in first])
     near = [range(max(0, int(k) - LINE_WINDOW), min(len(lines), int(k) + LINE_WINDOW + 1)) for k in at]
-    fine = _aligned_cost(pieces, lines, stats)
-    return _best_account(pieces, lines, fine, near, max_run=MAX_PIECES_PER_LINE)
+    fine = _AlignedCost(pieces, lines, stats)
+    return _best_account(pieces, lines, fine, near, max_run=MAX_PIECES_PER_LINE, two_lines=True)
 
 
-def _aligned_cost(pieces: Sequence[np.ndarray], lines: Sequence[np.ndarray], stats: dict):
-    """cost(i, s, k): pieces i..i+s-1 joined, aligned with line k (memoised)."""
-    runs: dict[tuple[int, int], np.ndarray] = {}
-    costs: dict[tuple[int, int, int], float] = {}
+class _AlignedCost:
+    """cost(i, s, k, m): pieces i..i+s-1 joined, aligned with lines k..k+m-1 joined
+    (memoised); infinite where their lengths cannot match (:data:`SPEECH_SHARE`)."""
 
-    spoken = [_speech_length(x) for x in lines]
+    def __init__(self, pieces: Sequence[np.ndarray], lines: Sequence[np.ndarray], stats: dict):
+        self.pieces, self.lines, self.stats = pieces, lines, stats
+        self.spoken = [_speech_length(x) for x in lines]
+        self.costs: dict[tuple[int, int, int, int], float] = {}
 
-    def cost(i: int, s: int, k: int) -> float:
-        if (i, s, k) not in costs:
-            if (i, s) not in runs:
-                runs[i, s] = np.concatenate(pieces[i : i + s])
-            share = _speech_length(runs[i, s]) / max(spoken[k], 1)
+    def __call__(self, i: int, s: int, k: int, m: int = 1) -> float:
+        key = (i, s, k, m)
+        if key not in self.costs:
+            run = np.concatenate(self.pieces[i : i + s])
+            share = _speech_length(run) / max(sum(self.spoken[k : k + m]), 1)
             fits = SPEECH_SHARE[0] <= share <= SPEECH_SHARE[1]
-            costs[i, s, k] = align(lines[k], runs[i, s], **stats).cost if fits else np.inf
-        return costs[i, s, k]
+            self.costs[key] = self.alignment(i, s, k, m).cost if fits else np.inf
+        return self.costs[key]
 
-    return cost
+    def alignment(self, i: int, s: int, k: int, m: int):
+        run = np.concatenate(self.pieces[i : i + s])
+        return align(np.concatenate(self.lines[k : k + m]), run, **self.stats)
+
+    def cut_s(self, i: int, k: int) -> float:
+        """Where in piece ``i``, read as lines k and k+1, line k+1 begins: the base voice's
+        boundary mapped through the alignment, moved to the quietest frame within 0.3 s."""
+        path = self.alignment(i, 1, k, 2).path
+        at = int(path[min(np.searchsorted(path[:, 0], len(self.lines[k])), len(path) - 1), 1])
+        reach = int(round(0.3 / HOP_S))
+        level = self.pieces[i][:, 0]
+        lo, hi = max(1, at - reach), min(len(level) - 1, at + reach + 1)
+        return float((lo + int(np.argmin(level[lo:hi]))) * HOP_S)
 
 
 def _speech_length(cepstra: np.ndarray) -> int:
@@ -127,13 +150,14 @@ def _speech_length(cepstra: np.ndarray) -> int:
     return last - first
 
 
-def _best_account(pieces, lines, cost, candidates, *, max_run: int) -> list[LineMatch]:
+def _best_account(pieces, lines, cost, candidates, *, max_run: int, two_lines: bool = False) -> list[LineMatch]:
     """Dynamic programme over (pieces consumed, lines passed, how recently a line was read:
     0 not lately, 1 the last line passed, 2 the one before it): a run of up to ``max_run``
     pieces reads the next line (allowed :data:`IN_ORDER_ALLOWANCE` more per frame when one
     of the two lines before it was read), or the last line again (a retake); a piece reads
-    no line; a line is not read.  ``candidates[i]``: the lines piece ``i`` may start a run
-    of."""
+    no line; a line is not read; with ``two_lines``, one piece reads the next two lines
+    (said without a pause between them).  ``candidates[i]``: the lines piece ``i`` may start
+    a run of."""
     n_p, n_l = len(pieces), len(lines)
     frames = np.array([len(p) for p in pieces], float)
     allowed = [set(c) for c in candidates]
@@ -166,6 +190,9 @@ def _best_account(pieces, lines, cost, candidates, *, max_run: int) -> list[Line
                     if k > 0 and recent == 1 and k - 1 in allowed[i]:
                         value = cost(i, s, k - 1) * n + RETAKE_COST
                         relax((i + s, k, 1), here + value, ("read", at, s, k - 1))
+                if two_lines and k + 1 < n_l and k in allowed[i]:
+                    value = (cost(i, 1, k, 2) - IN_ORDER_ALLOWANCE * bool(recent)) * frames[i]
+                    relax((i + 1, k + 2, 1), here + value + TWO_LINES_COST, ("two lines", at, 1, k))
     matches: list[LineMatch] = []
     at = min(((n_p, n_l, r) for r in (0, 1, 2)), key=lambda state: best[state])
     while at != (0, 0, 0):
@@ -173,6 +200,11 @@ def _best_account(pieces, lines, cost, candidates, *, max_run: int) -> list[Line
         if how[0] == "read":
             i0, s, line = how[1][0], how[2], how[3]
             matches.append(LineMatch(tuple(range(i0, i0 + s)), line, cost(i0, s, line)))
+        elif how[0] == "two lines":
+            i0, line = how[1][0], how[3]
+            cut, end, both = cost.cut_s(i0, line), len(pieces[i0]) * HOP_S, cost(i0, 1, line, 2)
+            matches.append(LineMatch((i0,), line + 1, both, within_s=(cut, end)))
+            matches.append(LineMatch((i0,), line, both, within_s=(0.0, cut)))
         at = how[1]
     return matches[::-1]
 
@@ -180,7 +212,7 @@ def _best_account(pieces, lines, cost, candidates, *, max_run: int) -> list[Line
 def check_reading(matches: Sequence[LineMatch], n_pieces: int, language: str) -> None:
     """Refuse a reading that is not of this script: fewer than half its pieces matched a
     line (a reading of part of the script is fine)."""
-    matched = sum(len(m.pieces) for m in matches)
+    matched = len({i for m in matches for i in m.pieces})
     if matched < n_pieces / 2:
         raise InputError(
             f"the recordings without transcripts do not read the {language} script: only "
