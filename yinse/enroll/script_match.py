@@ -119,20 +119,26 @@ class _AlignedCost:
     def __init__(self, pieces: Sequence[np.ndarray], lines: Sequence[np.ndarray], stats: dict):
         self.pieces, self.lines, self.stats = pieces, lines, stats
         self.spoken = [_speech_length(x) for x in lines]
+        self.runs: dict[tuple[int, int], tuple[np.ndarray, int]] = {}
         self.costs: dict[tuple[int, int, int, int], float] = {}
+
+    def run(self, i: int, s: int) -> tuple[np.ndarray, int]:
+        """Pieces i..i+s-1 joined, and their speech length in frames."""
+        if (i, s) not in self.runs:
+            joined = np.concatenate(self.pieces[i : i + s])
+            self.runs[i, s] = joined, _speech_length(joined)
+        return self.runs[i, s]
 
     def __call__(self, i: int, s: int, k: int, m: int = 1) -> float:
         key = (i, s, k, m)
         if key not in self.costs:
-            run = np.concatenate(self.pieces[i : i + s])
-            share = _speech_length(run) / max(sum(self.spoken[k : k + m]), 1)
+            share = self.run(i, s)[1] / max(sum(self.spoken[k : k + m]), 1)
             fits = SPEECH_SHARE[0] <= share <= SPEECH_SHARE[1]
             self.costs[key] = self.alignment(i, s, k, m).cost if fits else np.inf
         return self.costs[key]
 
     def alignment(self, i: int, s: int, k: int, m: int):
-        run = np.concatenate(self.pieces[i : i + s])
-        return align(np.concatenate(self.lines[k : k + m]), run, **self.stats)
+        return align(np.concatenate(self.lines[k : k + m]), self.run(i, s)[0], **self.stats)
 
     def cut_s(self, i: int, k: int) -> float:
         """Where in piece ``i``, read as lines k and k+1, line k+1 begins: the base voice's
