@@ -14,7 +14,10 @@ voice joe) and of magicdata_f (Mandarin, base voice baker) are joined into one t
 - ``part``: only lines 11–25 read;
 - ``rushed``: five lines followed by only 0.15 s of pause, so that they and the next line
   make one piece;
-- ``all``: pauses, two slips, two omitted lines, coughs and two rushed lines together.
+- ``all``: pauses, two slips, two omitted lines, coughs and two rushed lines together;
+- ``room``: the plain take in ``bench_consent``'s simulated room (reverb RT60 0.4 s, pink
+  noise 20 dB under the voice), against the base voice's clean lines;
+- ``phone``: that room through a telephone channel (300–3400 Hz at 8 kHz).
 
 The take is cut at pauses as enrollment cuts it (Silero VAD, ``split_at_pauses``), and
 ``match_reading`` matches the pieces to the base voice saying every line.  Each match (its
@@ -44,7 +47,7 @@ sys.path.insert(0, str(REPO))
 DATA = REPO.parent / "shared" / "data" / "speech"
 SR = 16000
 SPEAKERS = {"cathy": ("en", "joe"), "magicdata_f": ("zh", "baker")}
-MODES = ("plain", "pause", "slip", "omit", "cough", "part", "rushed", "all")
+MODES = ("plain", "pause", "slip", "omit", "cough", "part", "rushed", "all", "room", "phone")
 #: Labels of samples that read no line.
 SILENCE, COUGH, FALSE_START = -2, -1, -3
 
@@ -143,6 +146,7 @@ def score(labels: np.ndarray, bounds: list[tuple[int, int]], matches: list, n_li
 
 
 def run_speaker(name: str, n_lines: int, seeds: int) -> list[dict]:
+    from benchmarks.bench_consent import in_a_room
     from yinse.enroll.recordings import speech_probabilities, split_at_pauses
     from yinse.enroll.script_match import match_reading, matching_cepstra
     from yinse.voices import get_voice
@@ -156,6 +160,9 @@ def run_speaker(name: str, n_lines: int, seeds: int) -> list[dict]:
     for mode in MODES:
         for seed in range(1, seeds + 1):
             take, labels = one_take([a for a, _ in recorded], mode, seed)
+            if mode in ("room", "phone"):
+                take, _ = in_a_room(take, SR, np.random.default_rng(seed), 1.0, phone=mode == "phone")
+                labels = np.pad(labels, (0, max(0, len(take) - len(labels))), constant_values=SILENCE)
             bounds = split_at_pauses(take, SR, speech_probabilities([take], [SR])[0])
             t0 = time.perf_counter()
             pieces = [matching_cepstra(take[a:b], SR) for a, b in bounds]
