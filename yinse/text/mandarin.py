@@ -296,22 +296,19 @@ def _latin_as_ours(pinyin: str, tokens: list[str]) -> str:
     slashes (``VIP`` is ``/ V EY1 . AY1 . P IY1 /``, ``P to P`` is ``/ P IY1 / T UW1 / P
     IY1 /``), one stretch per token; where stretches and tokens do not pair up, the pinyin is
     left as it is (and :func:`given_reading` finds it does not line up)."""
-    stretches: list[list[str]] = []
-    out: list[object] = []
+    out: list[str | None] = []  # None: one English stretch
     for item in pinyin.split():
-        if item == "/":
-            out.append(item)
-        elif _ARPABET.match(item):
-            if not out or not isinstance(out[-1], list):
-                out.append([])
-                stretches.append(out[-1])
-            out[-1].append(item)
+        if _ARPABET.match(item):
+            if not out or out[-1] is not None:
+                out.append(None)
+        elif item == "/":
+            out.append("/")  # ends a stretch: the next one is another token's
         else:
             out.append(item)
-    if not stretches or len(stretches) != len(tokens):
+    if out.count(None) != len(tokens) or not tokens:
         return pinyin
     ours = iter(" ".join(latin_reading(token)) for token in tokens)
-    return " ".join(next(ours) if isinstance(x, list) else x for x in out if x != "/")
+    return " ".join(next(ours) if x is None else x for x in out if x != "/")
 
 
 def given_reading(phrases: list[list[tuple[str, str, bool]]], pinyin: str) -> list[list[tuple[str, str, bool]]]:
