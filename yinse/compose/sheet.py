@@ -157,9 +157,10 @@ def _line(text: str, number: int, language: str, source: str) -> LyricLine:
 
 
 def _zh_syllables(text: str, where: str) -> list[SungSyllable]:
+    from ..text.latin_in_mandarin import LATIN_TOKEN
     from ..text.mandarin import hanzi_to_pinyin, normalize
 
-    if not _CJK.search(text) and re.search(r"[A-Za-z]", text):
+    if not _CJK.search(text) and LATIN_TOKEN.search(text):
         raise InputError(
             f"{where} is English in Mandarin lyrics; write one language per song (an English "
             "word inside a Chinese line is sung in Mandarin syllables)"
