@@ -148,8 +148,7 @@ def _speak_and_analyse(base, recordings: list, say: Progress, rendered: dict | N
         for i, rec in enumerate(recordings):
             say("base voice", i, len(recordings))
             try:
-                said = (rendered or {}).get(rec.text) if not rec.pinyin else None
-                said = said or _say(base, rec, unread)
+                said = _say(base, rec, unread, rendered or {})
                 audio, base_sr = said.audio, said.sr
             except InputError as error:  # e.g. Latin letters in a Mandarin sentence
                 dropped[rec.name] = f"the base voice cannot say its text ({error})"
@@ -172,9 +171,12 @@ def _speak_and_analyse(base, recordings: list, say: Progress, rendered: dict | N
     return [rec for _, rec, _ in spoken], base_sr, base_f, target_f, phones, dropped, unread
 
 
-def _say(base, rec, unread: dict[str, str]):
+def _say(base, rec, unread: dict[str, str], rendered: dict | None = None):
     """The base voice saying a recording's text; in Mandarin, in its transcript's pinyin
-    when one is given and it lines up with the text (else as written, noted in ``unread``)."""
+    when one is given and it lines up with the text (else as written, noted in ``unread``).
+    ``rendered``: what it already said for texts without pinyin (the script's lines)."""
+    if not rec.pinyin and rec.text in (rendered or {}):
+        return rendered[rec.text]
     if rec.pinyin and base.language == "zh":
         from ..text.mandarin import PinyinMismatch
 
