@@ -344,7 +344,7 @@ def voice_enroll(
     lang: str = typer.Option(..., "--lang", help="zh or en"),
     audio: list[Path] = typer.Option(..., "--audio", help="recordings: files or folders (repeatable)"),
     owner: str = typer.Option(..., "--owner", help="the person whose voice this is"),
-    transcripts: Path | None = typer.Option(None, "--transcripts", help="TSV: file<TAB>text[<TAB>pinyin]"),
+    transcripts: Path | None = typer.Option(None, "--transcripts", help="TSV: file<TAB>text[<TAB>pinyin]; a file over 30 s with its whole text (a passage) is matched sentence by sentence"),
     min_speech: float = typer.Option(30.0, "--min-speech", help="least speech to accept (seconds)"),
 ) -> None:
     """Build a voice from 2–5 minutes of recordings; consent is recorded next."""

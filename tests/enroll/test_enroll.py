@@ -973,3 +973,86 @@ def test_interruption_inside_the_storing_transaction_leaves_nothing(joe_recordin
         enroll("half-done", language="en", inputs=files, owner=OWNER, min_speech_s=5)
     assert len(seen["moved"]) == 1 and seen["moved"][0].startswith("half-done-")  # it got that far
     assert_nothing_left("half-done")  # the row rolled back, the moved bank removed
+
+
+def passage_take(cathy, rows: slice, path: Path, *, quick: tuple[int, ...] = (), inner: int | None = None) -> list[str]:
+    """cathy's recordings of ``rows`` read as one passage into ``path`` (0.8 s between
+    sentences; 0.02 s after those in ``quick``, and a 0.7 s pause inside sentence ``inner``);
+    returns their texts."""
+    folder, all_rows = cathy
+    rng = np.random.default_rng(1)
+    parts, texts = [], []
+    for k, (name, text) in enumerate(all_rows[rows]):
+        audio, sr = sf.read(folder / name, dtype="float32")
+        if k == inner:
+            level = np.convolve(audio**2, np.ones(480), "same")
+            cut = len(audio) // 3 + int(np.argmin(level[len(audio) // 3 : 2 * len(audio) // 3]))
+            audio = np.concatenate([audio[:cut], rng.normal(0, 1e-4, int(0.7 * sr)).astype(np.float32), audio[cut:]])
+        parts += [audio, rng.normal(0, 1e-4, int((0.02 if k in quick else 0.8) * sr)).astype(np.float32)]
+        texts.append(text)
+    sf.write(path, np.concatenate(parts), sr)
+    return texts
+
+
+def test_a_long_recording_transcribed_as_one_passage_is_matched_to_its_sentences(cathy, yinse_home, tmp_path):
+    """A 50 s reading with its whole text on one transcript line: cut at pauses, each piece
+    matched to the sentence it reads, a sentence with a pause inside joined, three sentences
+    said without pauses between them cut apart."""
+    texts = passage_take(cathy, slice(0, 14), tmp_path / "reading.flac", quick=(5, 6), inner=2)
+    tsv = tmp_path / "t.tsv"
+    tsv.write_text(f"reading.flac\t{' '.join(texts)}\n", encoding="utf-8")
+    result = run("voice", "enroll", "reader", "--lang", "en", "--audio", tmp_path / "reading.flac",
+                 "--transcripts", tsv, "--owner", OWNER, "--min-speech", "10")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((Path(Registry().get_voice("reader").bank_path) / "manifest.json").read_text(encoding="utf-8"))
+    read = [(s["name"], s["text"]) for s in manifest["sources"]]
+    assert [text for _, text in read] == texts, (read, manifest["dropped"])
+    assert read[2] == ("reading.flac#4+5", texts[2])  # the pause inside, joined (#1+2: cathy pauses in line 0)
+    assert [name for name, _ in read[5:8]] == ["reading.flac#8.1", "reading.flac#8.2", "reading.flac#8.3"]
+
+
+def test_a_passage_that_is_not_what_the_file_reads(cathy, yinse_home, tmp_path):
+    """Alone, a file whose transcript is another passage is refused; beside a good file it is
+    set aside with why, and the voice is built from the rest."""
+    passage_take(cathy, slice(0, 14), tmp_path / "reading.flac")
+    others = " ".join(text for _, text in cathy[1][60:74])
+    tsv = tmp_path / "t.tsv"
+    tsv.write_text(f"reading.flac\t{others}\n", encoding="utf-8")
+    args = ["--lang", "en", "--transcripts", tsv, "--owner", OWNER, "--min-speech", "10"]
+    line = refused([*args, "--audio", tmp_path / "reading.flac"], "reading.flac does not read its transcript", "wrong")
+    assert "check that its transcript line is the text read in this file" in line
+    texts = passage_take(cathy, slice(20, 34), tmp_path / "good.flac")
+    tsv.write_text(f"reading.flac\t{others}\ngood.flac\t{' '.join(texts)}\n", encoding="utf-8")
+    result = run("voice", "enroll", "mixed", *args, "--audio", tmp_path / "reading.flac", "--audio", tmp_path / "good.flac")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((Path(Registry().get_voice("mixed").bank_path) / "manifest.json").read_text(encoding="utf-8"))
+    assert {s["file"] for s in manifest["sources"]} == {"good.flac"}
+    dropped = [k for k, why in manifest["dropped"].items() if why.startswith("the file does not read its transcript")]
+    assert dropped and all(k.startswith("reading.flac#") for k in dropped)
+
+
+def test_a_mandarin_passage_is_matched_to_its_sentences_not_its_files(shared_data, yinse_home, tmp_path):
+    """magicdata_f's 12 recordings after the first ten read as one passage: its sentences
+    (cut at 。？！) are not her files (some hold two), and each piece still gets the one it
+    reads, in order."""
+    from yinse.text.sentences import passage_sentences
+
+    folder = shared_data / "speech" / "zh" / "magicdata_f"
+    rows = [r.split("\t") for r in (folder / "transcripts.tsv").read_text(encoding="utf-8").splitlines()][10:22]
+    rng = np.random.default_rng(2)
+    parts = []
+    for name, *_ in rows:
+        audio, sr = sf.read(folder / name, dtype="float32")
+        parts += [audio, rng.normal(0, 1e-4, int(0.8 * sr)).astype(np.float32)]
+    sf.write(tmp_path / "reading.flac", np.concatenate(parts), sr)
+    passage = "".join(text for _, text, *_ in rows)
+    (tmp_path / "t.tsv").write_text(f"reading.flac\t{passage}\n", encoding="utf-8")
+    result = run("voice", "enroll", "mei", "--lang", "zh", "--audio", tmp_path / "reading.flac", "--transcripts",
+                 tmp_path / "t.tsv", "--owner", "Li Mei", "--min-speech", "20")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((Path(Registry().get_voice("mei").bank_path) / "manifest.json").read_text(encoding="utf-8"))
+    sentences = passage_sentences(passage, "zh")
+    assert len(sentences) > len(rows)
+    read = [sentences.index(s["text"]) for s in manifest["sources"]]
+    # All 14 sentences of the 12 files in the run that set this; baker's renderings vary a little.
+    assert read == sorted(read) and len(read) >= len(sentences) - 1, (read, manifest["dropped"])

@@ -363,11 +363,14 @@ def test_long_file_without_transcripts_is_split_at_pauses(cathy, tmp_path):
     assert len({r.source_sha256 for r in recs}) == 1
     # Nothing but pauses is lost: the segments hold ≥ 90 % of the file's sentence time.
     assert sum(r.duration_s for r in recs) > 0.9 * sum(r.duration_s for r in cathy[:12])
-    # With a transcript line, a 44 s file is refused: one line per sentence-length file.
-    tsv = write_tsv(tmp_path / "t.tsv", "reading.flac\tall twelve sentences\n")
-    expected = rf"reading.flac is {len(long) / 48000:.1f} s long but has one transcript line"
-    with pytest.raises(InputError, match=expected):
-        load_recordings([tmp_path / "reading.flac"], transcripts=tsv)
+    assert all(r.passage is None for r in recs)
+    # With a transcript line, the 44 s file reads a passage: cut the same way, each piece
+    # keeping the passage for the enrollment to find its sentence in.
+    passage = " ".join(r.text for r in cathy[:12])
+    tsv = write_tsv(tmp_path / "t.tsv", f"reading.flac\t{passage}\n")
+    pieces = load_recordings([tmp_path / "reading.flac"], transcripts=tsv)
+    assert [(r.name, r.duration_s) for r in pieces] == [(r.name, r.duration_s) for r in recs]
+    assert all(r.text is None and r.pinyin is None and r.passage == passage for r in pieces)
 
 
 def test_vad_model_comes_from_the_package_without_downloads(monkeypatch):

@@ -55,15 +55,15 @@ def test_a_take_with_a_pause_inside_a_line_a_false_start_and_a_skipped_line(bake
     assert [(m.pieces, m.line) for m in matches] == [
         ((0,), 0), ((1,), 1), ((2, 3), 2), ((5,), 3), ((6,), 4), ((7,), 6), ((8,), 7),
     ]  # fmt: skip  # the false start (piece 4) and line 5 (not read) left out
-    check_reading(matches, len(pieces), "zh")
+    check_reading(matches, len(pieces), "not the zh script", "read it")
 
 
 def test_a_reading_in_another_language_matches_no_line(shared_data, baker_lines):
     _, lines = baker_lines
     english = pieces_of([a for a, _ in sentences(shared_data, "en", "cathy", 6)])
     matches = match_reading(english, lines)
-    with pytest.raises(InputError, match="do not read the zh script"):
-        check_reading(matches, len(english), "zh")
+    with pytest.raises(InputError, match=f"not the zh script: only [0-{len(english) // 2 - 1}] of {len(english)} pieces matched one of its lines; read it"):
+        check_reading(matches, len(english), "not the zh script", "read it")
 
 
 def test_matching_cepstra_do_not_depend_on_the_recordings_rate(baker_lines):

@@ -86,53 +86,93 @@ def _clear_leftovers(folder: Path, registry) -> None:
                 shutil.rmtree(bank, ignore_errors=True)
 
 
-def _assign_script_texts(recordings: list, language: str, base, say: Progress):
-    """Recordings of the guided script need no transcript: a file named by its line id
-    (``zh-007.wav``) gets that line; the others (files in name order, a long take cut at
-    pauses) are matched to the lines by content (:mod:`.script_match`), so that a pause
-    inside a line, two lines said without a pause between them, a line read twice or
-    skipped, or a cough does not break the match.  Returns the recordings (pieces of one
-    line joined, a piece of two lines cut in two), those that read no line with why, and
-    the base voice's renderings of the lines, for reuse."""
-    from .recordings import Recording
-    from .script import script_lines
-    from .script_match import check_reading, match_reading, matching_cepstra
+def _assign_texts(recordings: list, language: str, base, say: Progress):
+    """The text each recording reads, where the transcripts do not give it.
 
-    lines = script_lines(language)
-    by_id = {line.id: line.text for line in lines}
+    A file named by a script line's id (``zh-007.wav``) gets that line.  The other pieces
+    are matched to the lines they read by content (:func:`_read_lines`): recordings without
+    transcripts (files in name order, a long take cut at pauses) to the guided script's
+    lines, and the pieces of a long file transcribed as a whole to its passage's sentences
+    (:func:`~yinse.text.sentences.passage_sentences`).  Returns the recordings (pieces of
+    one line joined, a piece of several lines cut apart), those that read no line with why,
+    and the base voice's renderings of the lines, for reuse."""
+    from ..text.sentences import passage_sentences
+    from .script import script_lines
+
+    script = script_lines(language)
+    lines, by_id = [line.text for line in script], {line.id: line.text for line in script}
     for rec in recordings:
         stem = Path(rec.name.split("#")[0]).stem
-        if rec.text is None and stem in by_id and "#" not in rec.name:
+        if rec.text is None and rec.passage is None and stem in by_id and "#" not in rec.name:
             rec.text = by_id[stem]
-    unnamed = [r for r in recordings if r.text is None]
-    if not unnamed:
-        return recordings, {}, {}
+    readings: dict[object, list] = {}  # the script, or a passage's file: its pieces
+    for rec in recordings:
+        if rec.text is None:
+            readings.setdefault(rec.source if rec.passage is not None else None, []).append(rec)
+    read, dropped, rendered, refused = {}, {}, {}, []
+    for source, pieces in readings.items():
+        if source is None:
+            found, unmatched = _read_lines(pieces, lines, base, say, rendered, line="line of the script", refusal=(
+                f"the recordings without transcripts do not read the {language} script",
+                "read the script printed by `yinse voice script`, name each file by its line id "
+                f"(e.g. {language}-007.wav), or give --transcripts",
+            ))  # fmt: skip
+        else:
+            try:
+                found, unmatched = _read_lines(
+                    pieces, passage_sentences(pieces[0].passage, language), base, say, rendered,
+                    line="sentence of its transcript",
+                    refusal=(f"{source.name} does not read its transcript", _passage_advice(language)),
+                )
+            except InputError as error:  # one file's wrong transcript costs that file only
+                refused.append(error)
+                found, unmatched = {}, {r.name: f"the file does not read its transcript ({error})" for r in pieces}
+        read |= found
+        dropped |= unmatched
+    out = [x for r in recordings for x in ([r] if r.text is not None else read.get(id(r), []))]
+    if refused and not out:
+        raise refused[0]
+    return out, dropped, rendered
+
+
+def _read_lines(pieces: list, texts: list[str], base, say: Progress, rendered: dict, *, line: str,
+                refusal: tuple[str, str]):
+    """Pieces of a reading in order matched to the lines they read (:mod:`.script_match`),
+    so that a pause inside a line, lines said without a pause between them, a line read
+    twice or skipped, or a cough does not break the match.  Returns the recordings that
+    read a line by the id of their reading's first piece, and the pieces that read none
+    with why (it matches no ``line``); the base voice's renderings of ``texts`` are added to
+    ``rendered``.  Fewer than half the pieces reading a line is refused with ``refusal``
+    (what, advice)."""
+    from .recordings import Recording
+    from .script_match import check_reading, match_reading, matching_cepstra
+
     said = []
-    for k, line in enumerate(lines):
-        say("script lines", k, len(lines))
-        said.append(base.speak_utterance(line.text))
+    for k, text in enumerate(texts):
+        say("lines read", k, len(texts))
+        if text not in rendered:
+            rendered[text] = base.speak_utterance(text)
+        said.append(rendered[text])
     say("matching", 0, 1)
     matches = match_reading(
-        [matching_cepstra(r.audio, r.sr) for r in unnamed], [matching_cepstra(u.audio, u.sr) for u in said]
+        [matching_cepstra(r.audio, r.sr) for r in pieces], [matching_cepstra(u.audio, u.sr) for u in said]
     )
-    check_reading(matches, len(unnamed), language)
-    read: dict[int, list[Recording]] = {}  # by the first piece's place in `unnamed`
+    check_reading(matches, len(pieces), *refusal)
+    read: dict[int, list[Recording]] = {}
     for m in matches:
-        first = unnamed[m.pieces[0]]
-        audio = np.concatenate([unnamed[i].audio for i in m.pieces]) if len(m.pieces) > 1 else first.audio
-        name = first.name + "".join(f"+{unnamed[i].name.rpartition('#')[2]}" for i in m.pieces[1:])
-        if m.within_s is not None:  # one of two lines said without a pause between them
+        first = pieces[m.pieces[0]]
+        audio = np.concatenate([pieces[i].audio for i in m.pieces]) if len(m.pieces) > 1 else first.audio
+        name = first.name + "".join(f"+{pieces[i].name.rpartition('#')[2]}" for i in m.pieces[1:])
+        if m.within_s is not None:  # one of lines said without a pause between them
             a, b = (int(round(t * first.sr)) for t in m.within_s)
-            audio, name = audio[a:b].copy(), f"{name}.{len(read.get(m.pieces[0], [])) + 1}"
-        read.setdefault(m.pieces[0], []).append(Recording(
-            name=name, audio=audio, sr=first.sr, text=lines[m.line].text, pinyin=None,
-            source=first.source, source_sha256=first.source_sha256,
+            audio, name = audio[a:b].copy(), f"{name}.{len(read.get(id(first), [])) + 1}"
+        read.setdefault(id(first), []).append(Recording(
+            name=name, audio=audio, sr=first.sr, text=texts[m.line], pinyin=None,
+            source=first.source, source_sha256=first.source_sha256, passage=first.passage,
         ))  # fmt: skip
     matched = {i for m in matches for i in m.pieces}
-    dropped = {r.name: "it matches no line of the script" for k, r in enumerate(unnamed) if k not in matched}
-    place = {id(r): k for k, r in enumerate(unnamed)}
-    out = [x for r in recordings for x in ([r] if r.text is not None else read.get(place[id(r)], []))]
-    return out, dropped, {line.text: u for line, u in zip(lines, said)}
+    dropped = {r.name: f"it matches no {line}" for k, r in enumerate(pieces) if k not in matched}
+    return read, dropped
 
 
 def _speak_and_analyse(base, recordings: list, say: Progress, rendered: dict | None = None):
@@ -261,9 +301,9 @@ def enroll(
     recordings = load_recordings([Path(p) for p in inputs], transcripts=transcripts)
     base = get_voice(BASE_VOICES[language])
     unmatched, rendered = {}, {}
-    if transcripts is None:
-        recordings, unmatched, rendered = _assign_script_texts(recordings, language, base, say)
-        clock["script lines matched"] = time.perf_counter()
+    if any(rec.text is None for rec in recordings):
+        recordings, unmatched, rendered = _assign_texts(recordings, language, base, say)
+        clock["readings matched"] = time.perf_counter()
     quality = check_quality(recordings, min_speech_s=min_speech_s)
     if not quality.ok:
         shown = quality.problems[:3]
@@ -287,11 +327,19 @@ def enroll(
     kept, alignments, mismatched = _align_and_check(base_f, target_f, [rec.text for rec in spoken])
     for k in mismatched:
         dropped[spoken[k].name] = "it does not say its transcript (alignment)"
-    if len(mismatched) > MAX_MISMATCHED_SHARE * len(spoken):
+    misread = _misread_passages(spoken, mismatched)
+    for k, rec in enumerate(spoken):
+        if rec.source in misread and k not in mismatched:
+            dropped[rec.name] = f"the file does not read its transcript ({misread[rec.source]})"
+    rest = [k for k, rec in enumerate(spoken) if rec.source not in misread]
+    if misread and not rest:
+        source, why = next(iter(misread.items()))
+        raise InputError(f"{source.name} does not read its transcript: {why}; {_passage_advice(language)}")
+    kept, mismatched = [k for k in kept if k in rest], [k for k in mismatched if k in rest]
+    if len(mismatched) > MAX_MISMATCHED_SHARE * len(rest):
         raise InputError(
-            f"{len(mismatched)} of {len(spoken)} recordings do not say their text; the "
-            f"transcripts do not match the audio, or the recordings are not in "
-            f"{'Mandarin' if language == 'zh' else 'English'} (--lang {language})"
+            f"{len(mismatched)} of {len(rest)} recordings do not say their text; the "
+            f"transcripts do not match the audio, or the recordings are not in {_language_flag(language)}"
         )
     speech_s = sum(spoken[k].duration_s for k in kept)
     if speech_s < min_speech_s:
@@ -378,6 +426,30 @@ def _align_and_check(
         else:
             kept.append(k)
     return kept, alignments, mismatched
+
+
+def _language_flag(language: str) -> str:
+    return f"{'Mandarin' if language == 'zh' else 'English'} (--lang {language})"
+
+
+def _passage_advice(language: str) -> str:
+    return f"check that its transcript line is the text read in this file, in {_language_flag(language)}"
+
+
+def _misread_passages(spoken: list, mismatched: list[int]) -> dict[Path, str]:
+    """Long files read as a passage whose pieces mostly do not say the sentences matched to
+    them (more than :data:`MAX_MISMATCHED_SHARE`), with why: the transcript is another
+    text, and the pieces that happened to align are no more its sentences than the rest."""
+    pieces: dict[Path, list[int]] = {}
+    for k, rec in enumerate(spoken):
+        if rec.passage is not None:
+            pieces.setdefault(rec.source, []).append(k)
+    out = {}
+    for source, ks in pieces.items():
+        bad = len(set(ks) & set(mismatched))
+        if bad > MAX_MISMATCHED_SHARE * len(ks):
+            out[source] = f"{bad} of its {len(ks)} pieces do not say the sentence matched to them"
+    return out
 
 
 def _words(text: str) -> str:

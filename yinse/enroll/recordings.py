@@ -37,10 +37,15 @@ SPLIT_ABOVE_S = 20.0
 #: … into segments of this length …
 SEGMENT_MIN_S = 1.0
 SEGMENT_MAX_S = 20.0
-#: … at pauses at least this long.
+#: … at pauses at least this long; a segment still longer than RESPLIT_ABOVE_S is cut again
+#: at its pauses of SHORT_PAUSE_S or more: a quick reader's pauses between sentences are often
+#: shorter (simulated readings with pauses of 0.15–0.5 s made pieces of up to five sentences),
+#: and the matching of pieces to lines joins the pieces of one line again.
 SPLIT_PAUSE_S = 0.4
-#: A transcript line is one sentence; a transcribed file longer than this is a paragraph,
-#: which alignment cannot place reliably.
+RESPLIT_ABOVE_S = 8.0
+SHORT_PAUSE_S = 0.15
+#: A transcript line is one sentence; a transcribed file longer than this reads a passage:
+#: it is cut at pauses and its pieces matched to the passage's sentences.
 MAX_TRANSCRIBED_S = 30.0
 #: One file's size limit: 5 minutes of 48 kHz stereo float WAV is 115 MB; 1 GB is not an
 #: enrollment recording (and would not fit in memory decoded twice).
@@ -63,6 +68,9 @@ class Recording:
     pinyin: str | None
     source: Path
     source_sha256: str
+    #: A piece of a long file whose transcript is a whole passage: the passage, whose
+    #: sentence this piece reads is not known yet (``text`` is None until it is).
+    passage: str | None = None
 
     @property
     def duration_s(self) -> float:
@@ -241,7 +249,8 @@ def speech_regions_s(
 def split_at_pauses(
     audio: np.ndarray, sr: int, probs: np.ndarray
 ) -> list[tuple[int, int]]:
-    """Sample ranges of sentence-length segments (1–20 s), cut in every pause ≥ 0.4 s.
+    """Sample ranges of sentence-length segments (1–20 s), cut in every pause ≥ 0.4 s, and
+    segments over 8 s in every pause ≥ 0.15 s.
 
     Speech regions come from Silero with pauses ≥ 0.4 s (a region over 20 s is cut by
     Silero at its longest short pause); each cut lies in the middle of its pause, with at
@@ -250,10 +259,16 @@ def split_at_pauses(
     """
     duration_s = len(audio) / sr
     pad_s = 0.15
-    regions = speech_regions_s(probs, duration_s=duration_s, min_silence_s=SPLIT_PAUSE_S,
-                               max_speech_s=SEGMENT_MAX_S - 2 * pad_s)  # fmt: skip
+    longest = SEGMENT_MAX_S - 2 * pad_s
+    regions = speech_regions_s(probs, duration_s=duration_s, min_silence_s=SPLIT_PAUSE_S, max_speech_s=longest)
     if not regions:
         return []
+    if any(end - start > RESPLIT_ABOVE_S for start, end in regions):
+        short = speech_regions_s(probs, duration_s=duration_s, min_silence_s=SHORT_PAUSE_S, max_speech_s=longest)
+        regions = [part for start, end in regions for part in (
+            [(max(a, start), min(b, end)) for a, b in short if a < end and b > start] or [(start, end)]
+            if end - start > RESPLIT_ABOVE_S else [(start, end)]
+        )]  # fmt: skip
     groups = [[start, end] for start, end in regions]
     # Join a too-short region to the nearer neighbour where the result still fits.
     i = 0
@@ -404,9 +419,10 @@ def load_recordings(
 ) -> list[Recording]:
     """Read enrollment recordings from files and folders (wav, flac, mp3, ogg, m4a).
 
-    With a transcript file every recording needs exactly one line and is kept whole (it
-    must be sentence-length, ≤ 30 s).  Without one, files over 20 s are cut at pauses into
-    ``name#1``, ``name#2``, … segments of 1–20 s.  Audio keeps its sample rate; stereo is
+    With a transcript file every recording needs exactly one line; a sentence-length one
+    (≤ 30 s) is kept whole, a longer one reads a passage and is cut at pauses, its pieces
+    keeping the passage (:attr:`Recording.passage`).  Without one, files over 20 s are cut
+    at pauses.  Pieces are named ``name#1``, ``name#2``, … and last 1–20 s.  Audio keeps its sample rate; stereo is
     averaged to mono.
     """
     files = _audio_files(inputs)
@@ -451,31 +467,24 @@ def load_recordings(
 
     recordings: list[Recording] = []
     to_split = [k for k, (f, audio, sr, _) in enumerate(decoded)
-                if lines is None and len(audio) / sr > SPLIT_ABOVE_S]  # fmt: skip
+                if len(audio) / sr > (SPLIT_ABOVE_S if lines is None else MAX_TRANSCRIBED_S)]  # fmt: skip
     probs = (speech_probabilities([decoded[k][1] for k in to_split],
                                   [decoded[k][2] for k in to_split])
              if to_split else [])  # fmt: skip
     split_probs = dict(zip(to_split, probs, strict=True))
     for k, (f, audio, sr, digest) in enumerate(decoded):
-        duration_s = len(audio) / sr
-        if lines is not None:
-            line = by_file[f.name]
-            if duration_s > MAX_TRANSCRIBED_S:
-                raise InputError(
-                    f"recording {f.name} is {duration_s:.1f} s long but has one transcript "
-                    f"line (line {line.number}); give one transcript line per sentence-length "
-                    f"file of at most {MAX_TRANSCRIBED_S:.0f} s: cut the recording into "
-                    "sentences, or leave out the transcript file to have it cut at pauses"
-                )
-            recordings.append(Recording(f.name, audio, sr, line.text, line.pinyin, f, digest))
-        elif k in split_probs:
+        line = by_file.get(f.name)
+        if k in split_probs:
+            passage = line.text if line is not None else None
             bounds = split_at_pauses(audio, sr, split_probs[k])
             if not bounds:  # no speech to cut at: keep it whole so the quality check says so
-                recordings.append(Recording(f.name, audio, sr, None, None, f, digest))
+                recordings.append(Recording(f.name, audio, sr, None, None, f, digest, passage))
             for j, (a, b) in enumerate(bounds, start=1):
                 recordings.append(
-                    Recording(f"{f.name}#{j}", audio[a:b].copy(), sr, None, None, f, digest)
+                    Recording(f"{f.name}#{j}", audio[a:b].copy(), sr, None, None, f, digest, passage)
                 )
+        elif line is not None:
+            recordings.append(Recording(f.name, audio, sr, line.text, line.pinyin, f, digest))
         else:
             recordings.append(Recording(f.name, audio, sr, None, None, f, digest))
     return recordings

@@ -1,4 +1,5 @@
-"""A reading of the guided script, cut at pauses, matched to the script's lines by content.
+"""A reading cut at pauses, matched to the lines it reads by content: the guided script read
+in one take, or a long recording transcribed as one passage (its sentences the lines).
 
 A person reading the script in one take pauses inside a line now and then (at a comma, to
 breathe), skips a line, or slips and reads a line again.  Counting pieces against lines
@@ -6,7 +7,7 @@ breaks on any of these.  Here each run of one to three consecutive pieces is ali
 the base voice saying each nearby line (the enrollment aligner's banded DTW over
 speaker-normalised cepstra, :func:`.align.align`), and a dynamic programme over pieces and
 lines, both in reading order, picks the cheapest account of the whole reading: runs of
-pieces matched to lines, one piece holding two lines said without a pause (cut where the
+pieces matched to lines, one piece holding several lines said without a pause (cut where the
 alignment puts the boundary), a line read again (kept as a retake), pieces that match no
 line (a cough, a false start) and lines not read.
 """
@@ -38,14 +39,31 @@ SPEECH_SHARE = (0.55, 2.5)
 #: this much more per frame: a reading goes line by line, and pieces of another language or
 #: text matched to lines at random seldom do.
 IN_ORDER_ALLOWANCE = 0.15
-#: One piece reading two lines (said without a pause between them) costs this much more
-#: (about 0.2 per frame of a 3 s piece): one line warps onto two lines' speech more cheaply
-#: than onto its own, so the cut must fit clearly better (with 5, a line and its neighbour
-#: were taken for two lines and the neighbour dropped).
-TWO_LINES_COST = 30.0
+#: One piece reading several lines (said without a pause between them) costs this much more
+#: per line after the first (about 0.2 per frame of a 3 s piece): one line warps onto two
+#: lines' speech more cheaply than onto its own, so the cut must fit clearly better (with 5,
+#: a line and its neighbour were taken for two lines and the neighbour dropped).
+EXTRA_LINE_COST = 30.0
+#: Lines one piece may hold: a reader who pauses less than :data:`~.recordings.SPLIT_PAUSE_S`
+#: between sentences makes pieces of several (four, 12 s, in a simulated passage of cathy's
+#: with pauses of 0.3–0.9 s, which the rule for two lines matched to two of them).
+MAX_LINES_PER_PIECE = 4
+#: (pieces, lines) a run of pieces may hold when it holds several lines: a long piece cut
+#: again at a short pause inside a line (:data:`~.recordings.SHORT_PAUSE_S`) leaves that
+#: line's end at the start of the next piece, so two pieces together hold whole lines.  These
+#: runs take about half the matching time (two to three times what it was without them;
+#: trying them only where the first piece is shorter than its line saved a third of it and
+#: lost a line of cathy's quick reading).
+SEVERAL_LINES = [(s, m) for s in (1, 2) for m in range(2, MAX_LINES_PER_PIECE + 1)]
 #: A line read a second time is kept as a retake; the small extra cost prefers one reading
 #: per line where the costs are otherwise equal.
 RETAKE_COST = 5.0
+#: Of two readings of one line, one costing this much more per frame than the other is not
+#: a retake but something else matched to the line for want of better (a sentence that is not
+#: in the script, a long false start), and is left out.  Genuine readings of a line cost
+#: 1.33–1.72 (cathy, 20 sentences, median 1.48); a sentence not in the script matched to a
+#: line before it was read, 1.66–1.67.
+RETAKE_MARGIN = 0.12
 #: Matching frames are 20 ms (the bank's are 5 ms): on the benchmark's readings no less
 #: accurate than 10 ms, and three times faster.  At 16 kHz, of a power spectrum smoothed over 300 Hz.
 HOP_S = 0.020
@@ -61,7 +79,7 @@ class LineMatch:
     #: Aligned cost per frame (lower is closer).
     cost: float
     #: The part of the joined pieces (seconds from their start) that reads the line, where
-    #: one piece reads two lines said without a pause between them; None: all of it.
+    #: one piece reads several lines said without a pause between them; None: all of it.
     within_s: tuple[float, float] | None = None
 
 
@@ -109,7 +127,11 @@ def match_reading(pieces: Sequence[np.ndarray], lines: Sequence[np.ndarray]) -> 
     at = np.interp(np.arange(len(pieces)), [m.pieces[0] for m in first], [m.line for m in first])
     near = [range(max(0, int(k) - LINE_WINDOW), min(len(lines), int(k) + LINE_WINDOW + 1)) for k in at]
     fine = _AlignedCost(pieces, lines, stats)
-    return _best_account(pieces, lines, fine, near, max_run=MAX_PIECES_PER_LINE, two_lines=True)
+    matches = _best_account(pieces, lines, fine, near, max_run=MAX_PIECES_PER_LINE, several_lines=True)
+    best = {}
+    for m in matches:
+        best[m.line] = min(best.get(m.line, np.inf), m.cost)
+    return [m for m in matches if m.cost <= best[m.line] + RETAKE_MARGIN]
 
 
 class _AlignedCost:
@@ -140,15 +162,20 @@ class _AlignedCost:
     def alignment(self, i: int, s: int, k: int, m: int):
         return align(np.concatenate(self.lines[k : k + m]), self.run(i, s)[0], **self.stats)
 
-    def cut_s(self, i: int, k: int) -> float:
-        """Where in piece ``i``, read as lines k and k+1, line k+1 begins: the base voice's
-        boundary mapped through the alignment, moved to the quietest frame within 0.3 s."""
-        path = self.alignment(i, 1, k, 2).path
-        at = int(path[min(np.searchsorted(path[:, 0], len(self.lines[k])), len(path) - 1), 1])
+    def cuts_s(self, i: int, s: int, k: int, m: int) -> list[float]:
+        """Where in pieces i..i+s-1 joined, read as lines k..k+m-1, each line after the
+        first begins: the base voice's boundaries mapped through the alignment, each moved
+        to the quietest frame within 0.3 s."""
+        path = self.alignment(i, s, k, m).path
         reach = int(round(0.3 / HOP_S))
-        level = self.pieces[i][:, 0]
-        lo, hi = max(1, at - reach), min(len(level) - 1, at + reach + 1)
-        return float((lo + int(np.argmin(level[lo:hi]))) * HOP_S)
+        level = self.run(i, s)[0][:, 0]
+        cuts, boundary = [], 0
+        for line in self.lines[k : k + m - 1]:
+            boundary += len(line)
+            at = int(path[min(np.searchsorted(path[:, 0], boundary), len(path) - 1), 1])
+            lo, hi = max(1, at - reach), min(len(level) - 1, at + reach + 1)
+            cuts.append(float((lo + int(np.argmin(level[lo:hi]))) * HOP_S))
+        return cuts
 
 
 def _speech_length(cepstra: np.ndarray) -> int:
@@ -156,13 +183,13 @@ def _speech_length(cepstra: np.ndarray) -> int:
     return last - first
 
 
-def _best_account(pieces, lines, cost, candidates, *, max_run: int, two_lines: bool = False) -> list[LineMatch]:
+def _best_account(pieces, lines, cost, candidates, *, max_run: int, several_lines: bool = False) -> list[LineMatch]:
     """Dynamic programme over (pieces consumed, lines passed, how recently a line was read:
     0 not lately, 1 the last line passed, 2 the one before it): a run of up to ``max_run``
     pieces reads the next line (allowed :data:`IN_ORDER_ALLOWANCE` more per frame when one
     of the two lines before it was read), or the last line again (a retake); a piece reads
-    no line; a line is not read; with ``two_lines``, one piece reads the next two lines
-    (said without a pause between them).  ``candidates[i]``: the lines piece ``i`` may start
+    no line; a line is not read; with ``several_lines``, one piece reads the next two to
+    :data:`MAX_LINES_PER_PIECE` lines (said without a pause between them).  ``candidates[i]``: the lines piece ``i`` may start
     a run of."""
     n_p, n_l = len(pieces), len(lines)
     frames = np.array([len(p) for p in pieces], float)
@@ -196,9 +223,11 @@ def _best_account(pieces, lines, cost, candidates, *, max_run: int, two_lines: b
                     if k > 0 and recent == 1 and k - 1 in allowed[i]:
                         value = cost(i, s, k - 1) * n + RETAKE_COST
                         relax((i + s, k, 1), here + value, ("read", at, s, k - 1))
-                if two_lines and k + 1 < n_l and k in allowed[i]:
-                    value = (cost(i, 1, k, 2) - IN_ORDER_ALLOWANCE * bool(recent)) * frames[i]
-                    relax((i + 1, k + 2, 1), here + value + TWO_LINES_COST, ("two lines", at, 1, k))
+                for s, m in SEVERAL_LINES if several_lines and k in allowed[i] else ():
+                    if k + m <= n_l and i + s <= n_p:
+                        n = frames[i : i + s].sum()
+                        value = (cost(i, s, k, m) - IN_ORDER_ALLOWANCE * bool(recent)) * n + (m - 1) * EXTRA_LINE_COST
+                        relax((i + s, k + m, 1), here + value, ("lines", at, s, m, k))
     matches: list[LineMatch] = []
     at = min(((n_p, n_l, r) for r in (0, 1, 2)), key=lambda state: best[state])
     while at != (0, 0, 0):
@@ -206,23 +235,21 @@ def _best_account(pieces, lines, cost, candidates, *, max_run: int, two_lines: b
         if how[0] == "read":
             i0, s, line = how[1][0], how[2], how[3]
             matches.append(LineMatch(tuple(range(i0, i0 + s)), line, cost(i0, s, line)))
-        elif how[0] == "two lines":
-            i0, line = how[1][0], how[3]
-            cut, end, both = cost.cut_s(i0, line), len(pieces[i0]) * HOP_S, cost(i0, 1, line, 2)
-            matches.append(LineMatch((i0,), line + 1, both, within_s=(cut, end)))
-            matches.append(LineMatch((i0,), line, both, within_s=(0.0, cut)))
+        elif how[0] == "lines":
+            i0, s, m, line = how[1][0], how[2], how[3], how[4]
+            run = tuple(range(i0, i0 + s))
+            edges = [0.0, *cost.cuts_s(i0, s, line, m), len(cost.run(i0, s)[0]) * HOP_S]
+            together = cost(i0, s, line, m)
+            for j in reversed(range(m)):
+                matches.append(LineMatch(run, line + j, together, within_s=(edges[j], edges[j + 1])))
         at = how[1]
     return matches[::-1]
 
 
-def check_reading(matches: Sequence[LineMatch], n_pieces: int, language: str) -> None:
-    """Refuse a reading that is not of this script: fewer than half its pieces matched a
-    line (a reading of part of the script is fine)."""
+def check_reading(matches: Sequence[LineMatch], n_pieces: int, reading: str, advice: str) -> None:
+    """Refuse a reading that is not of these lines: fewer than half its pieces matched one
+    (a reading of part of them is fine).  ``reading`` says what does not read what (the
+    message's start), ``advice`` what to do."""
     matched = len({i for m in matches for i in m.pieces})
     if matched < n_pieces / 2:
-        raise InputError(
-            f"the recordings without transcripts do not read the {language} script: only "
-            f"{matched} of their {n_pieces} pieces matched one of its lines; read the script "
-            "printed by `yinse voice script`, name each file by its line id (e.g. "
-            f"{language}-007.wav), or give --transcripts"
-        )
+        raise InputError(f"{reading}: only {matched} of {n_pieces} pieces matched one of its lines; {advice}")
