@@ -24,8 +24,11 @@ from .align import align, speech_frames
 
 #: Pieces one line may be spread over (a line said with two pauses inside it).
 MAX_PIECES_PER_LINE = 3
-#: How far (in lines) from where the first pass puts a piece runs of pieces are tried.
+#: How far (in lines) from where the first pass puts a piece runs of pieces are tried, and
+#: runs of pieces that hold several lines (these cost most of the time: ±4 matched cathy's
+#: readings as ±6 did in three quarters of the time; ±2 lost 4 lines of a quick reading).
 LINE_WINDOW = 6
+SEVERAL_LINES_WINDOW = 4
 #: Cost per frame of leaving a piece unmatched: between the cost of a sentence aligned with
 #: its own line (median 1.48 for cathy, 1.36 for magicdata_f; 90th percentile 1.60 / 1.49)
 #: and with another line (1st percentile 1.64 / 1.70); benchmarks/bench_one_take.py.
@@ -126,8 +129,9 @@ def match_reading(pieces: Sequence[np.ndarray], lines: Sequence[np.ndarray]) -> 
         return []
     at = np.interp(np.arange(len(pieces)), [m.pieces[0] for m in first], [m.line for m in first])
     near = [range(max(0, int(k) - LINE_WINDOW), min(len(lines), int(k) + LINE_WINDOW + 1)) for k in at]
+    nearer = [range(max(0, int(k) - SEVERAL_LINES_WINDOW), int(k) + SEVERAL_LINES_WINDOW + 1) for k in at]
     fine = _AlignedCost(pieces, lines, stats)
-    matches = _best_account(pieces, lines, fine, near, max_run=MAX_PIECES_PER_LINE, several_lines=True)
+    matches = _best_account(pieces, lines, fine, near, max_run=MAX_PIECES_PER_LINE, several_lines=nearer)
     best = {}
     for m in matches:
         best[m.line] = min(best.get(m.line, np.inf), m.cost)
@@ -183,17 +187,19 @@ def _speech_length(cepstra: np.ndarray) -> int:
     return last - first
 
 
-def _best_account(pieces, lines, cost, candidates, *, max_run: int, several_lines: bool = False) -> list[LineMatch]:
+def _best_account(pieces, lines, cost, candidates, *, max_run: int, several_lines=None) -> list[LineMatch]:
     """Dynamic programme over (pieces consumed, lines passed, how recently a line was read:
     0 not lately, 1 the last line passed, 2 the one before it): a run of up to ``max_run``
     pieces reads the next line (allowed :data:`IN_ORDER_ALLOWANCE` more per frame when one
     of the two lines before it was read), or the last line again (a retake); a piece reads
-    no line; a line is not read; with ``several_lines``, one piece reads the next two to
-    :data:`MAX_LINES_PER_PIECE` lines (said without a pause between them).  ``candidates[i]``: the lines piece ``i`` may start
-    a run of."""
+    no line; a line is not read; one or two pieces read the next two to
+    :data:`MAX_LINES_PER_PIECE` lines (said without a pause between them).
+    ``candidates[i]``: the lines piece ``i`` may start a run of; ``several_lines[i]``: those
+    it may start a run of several lines at (none without it)."""
     n_p, n_l = len(pieces), len(lines)
     frames = np.array([len(p) for p in pieces], float)
     allowed = [set(c) for c in candidates]
+    several = [set(c) for c in several_lines] if several_lines is not None else [set()] * n_p
     best = np.full((n_p + 1, n_l + 1, 3), np.inf)
     best[0, 0, 0] = 0.0
     step: dict[tuple[int, int, int], tuple] = {}
@@ -223,7 +229,7 @@ def _best_account(pieces, lines, cost, candidates, *, max_run: int, several_line
                     if k > 0 and recent == 1 and k - 1 in allowed[i]:
                         value = cost(i, s, k - 1) * n + RETAKE_COST
                         relax((i + s, k, 1), here + value, ("read", at, s, k - 1))
-                for s, m in SEVERAL_LINES if several_lines and k in allowed[i] else ():
+                for s, m in SEVERAL_LINES if k in several[i] else ():
                     if k + m <= n_l and i + s <= n_p:
                         n = frames[i : i + s].sum()
                         value = (cost(i, s, k, m) - IN_ORDER_ALLOWANCE * bool(recent)) * n + (m - 1) * EXTRA_LINE_COST
