@@ -188,7 +188,7 @@ def _speak_and_analyse(base, recordings: list, say: Progress, rendered: dict | N
         for i, rec in enumerate(recordings):
             say("base voice", i, len(recordings))
             try:
-                said = _say(base, rec, unread, rendered or {})
+                said = _say(base, rec, unread, rendered)
                 audio, base_sr = said.audio, said.sr
             except InputError as error:  # e.g. Latin letters in a Mandarin sentence
                 dropped[rec.name] = f"the base voice cannot say its text ({error})"

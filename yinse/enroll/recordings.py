@@ -422,8 +422,8 @@ def load_recordings(
     With a transcript file every recording needs exactly one line; a sentence-length one
     (≤ 30 s) is kept whole, a longer one reads a passage and is cut at pauses, its pieces
     keeping the passage (:attr:`Recording.passage`).  Without one, files over 20 s are cut
-    at pauses.  Pieces are named ``name#1``, ``name#2``, … and last 1–20 s.  Audio keeps its sample rate; stereo is
-    averaged to mono.
+    at pauses.  Pieces are named ``name#1``, ``name#2``, … and last 1–20 s.  Audio keeps
+    its sample rate; stereo is averaged to mono.
     """
     files = _audio_files(inputs)
     lines = read_transcripts(Path(transcripts)) if transcripts is not None else None

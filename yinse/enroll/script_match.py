@@ -127,11 +127,14 @@ def match_reading(pieces: Sequence[np.ndarray], lines: Sequence[np.ndarray]) -> 
     first = _best_account(pieces, lines, coarse, [range(len(lines))] * len(pieces), max_run=1)
     if not first:
         return []
-    at = np.interp(np.arange(len(pieces)), [m.pieces[0] for m in first], [m.line for m in first])
-    near = [range(max(0, int(k) - LINE_WINDOW), min(len(lines), int(k) + LINE_WINDOW + 1)) for k in at]
-    nearer = [range(max(0, int(k) - SEVERAL_LINES_WINDOW), int(k) + SEVERAL_LINES_WINDOW + 1) for k in at]
+    at = np.interp(np.arange(len(pieces)), [m.pieces[0] for m in first], [m.line for m in first]).astype(int)
+
+    def near(width: int) -> list[range]:
+        return [range(max(0, k - width), min(len(lines), k + width + 1)) for k in at]
+
     fine = _AlignedCost(pieces, lines, stats)
-    matches = _best_account(pieces, lines, fine, near, max_run=MAX_PIECES_PER_LINE, several_lines=nearer)
+    matches = _best_account(pieces, lines, fine, near(LINE_WINDOW), max_run=MAX_PIECES_PER_LINE,
+                            several_lines=near(SEVERAL_LINES_WINDOW))  # fmt: skip
     best = {}
     for m in matches:
         best[m.line] = min(best.get(m.line, np.inf), m.cost)

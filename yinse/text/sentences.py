@@ -80,9 +80,9 @@ def passage_sentences(text: str, language: str) -> list[str]:
     short, long = SIZES["zh" if language == "zh" else "en"]
     flat = " ".join(text.split())
     if language == "zh":
-        sentences = [s for s in _ZH_END.split(flat)]
         # re.split with a group returns the marks apart: put each back on its sentence.
-        sentences = ["".join(sentences[k : k + 2]) for k in range(0, len(sentences), 2)]
+        parts = _ZH_END.split(flat)
+        sentences = ["".join(parts[k : k + 2]) for k in range(0, len(parts), 2)]
     else:
         sentences = _english_ends(flat)
     clause = _ZH_CLAUSE if language == "zh" else _EN_CLAUSE
