@@ -11,7 +11,14 @@ Heavy libraries (TensorFlow, onnxruntime) load only when a voice is first used.
 
 from __future__ import annotations
 
+import warnings
+
 __version__ = "0.1.0"
+
+# pyworld and jieba import setuptools' deprecated pkg_resources; the warning says nothing a
+# user of Yinse can act on, and it was printed on every render that used them.
+for _module in ("pyworld", "jieba"):
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", module=_module)
 
 
 def load_score(path, *, lyrics_path=None, verse: int = 1):

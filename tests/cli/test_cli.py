@@ -205,3 +205,18 @@ def test_console_script_exits_2_on_user_error(tmp_path):
     )  # fmt: skip
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and result.stderr.startswith("error: ")
+
+
+def test_console_output_is_only_ours(tmp_path):
+    """A render through the installed command prints its own lines only: not TensorFlow Lite's
+    delegate set-up, nor the pkg_resources deprecation that pyworld's import raises."""
+    exe = Path(sys.executable).with_name("yinse")
+    notes = write(tmp_path, "song.notes", ZH_NOTES)
+    result = subprocess.run(
+        [str(exe), "sing", str(notes), "-v", "baker", "-o", str(tmp_path / "o.wav")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "o.wav").exists()
+    for noise in ("TensorFlow Lite", "delegate", "pkg_resources", "UserWarning"):
+        assert noise not in result.stderr and noise not in result.stdout, result.stderr

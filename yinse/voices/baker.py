@@ -8,6 +8,7 @@ is first used: the models need TensorFlow's Select ops (``tensorflow-cpu==2.15.1
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import VoiceError
+from ..core.native_output import native_stderr_silenced
 from ..text import LyricSyllable, mandarin
 from .base import SyllableTiming, Utterance, Voice, VoiceInfo, join_utterances
 
@@ -55,6 +57,7 @@ class BakerVoice(Voice):
     def __init__(self, *, speed: float = 1.0) -> None:
         self._speed = speed
         self._lock = threading.Lock()
+        self._ran = False  # TFLite prints its delegates' set-up at the first run
 
     @cached_property
     def _models(self):
@@ -64,8 +67,9 @@ class BakerVoice(Voice):
 
         assets = _asset_dir()
         mapper = json.loads((assets / "baker_mapper.json").read_text())
-        acoustic = tf.lite.Interpreter(model_path=str(assets / "fastspeech2_quan.tflite"))
-        vocoder = tf.lite.Interpreter(model_path=str(assets / "mb_melgan.tflite"))
+        with native_stderr_silenced():
+            acoustic = tf.lite.Interpreter(model_path=str(assets / "fastspeech2_quan.tflite"))
+            vocoder = tf.lite.Interpreter(model_path=str(assets / "mb_melgan.tflite"))
         return mapper, acoustic, vocoder
 
     def load(self) -> BakerVoice:
@@ -102,7 +106,8 @@ class BakerVoice(Voice):
     def _synthesize(self, phones: list[str]) -> tuple[np.ndarray, np.ndarray]:
         mapper, acoustic, vocoder = self._models
         ids = np.array([[mapper["symbol_to_id"][p] for p in phones]], np.int32)
-        with self._lock:
+        with self._lock, native_stderr_silenced() if not self._ran else contextlib.nullcontext():
+            self._ran = True
             inputs = acoustic.get_input_details()
             acoustic.resize_tensor_input(inputs[0]["index"], ids.shape)
             acoustic.allocate_tensors()
