@@ -263,7 +263,7 @@ def convert(
     output: Path = typer.Option(..., "--output", "-o", help="output audio (.wav, .flac, .ogg, .mp3)"),
     key: str = typer.Option("0", "--key", help="semitones, e.g. +3, or 'auto' (to the target's speaking pitch)"),
     keep_breath: bool = typer.Option(False, "--keep-breath", help="keep the singer's own breaths"),
-    lyrics: Path | None = typer.Option(None, "--lyrics", help="the words it says or sings (UTF-8 text, up to 2 min of audio): the target's own phones play them"),
+    lyrics: Path | None = typer.Option(None, "--lyrics", help="the words it says or sings (UTF-8 text, up to 2 min of audio): baker or joe says them itself on the input's timing; an enrolled voice's own phones play them"),
     explicit_label: bool = typer.Option(False, "--explicit-label", help="add the audible AI notice at start and end"),
 ) -> None:
     """Sing or say a recording again in another (consented) voice, keeping melody and timing."""

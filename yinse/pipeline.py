@@ -330,7 +330,7 @@ def convert_to_file(
     from .convert.analysis import read_input
     from .convert.convert import convert
     from .convert.lyrics import check_lyrics
-    from .convert.targets import target_for
+    from .convert.targets import reads_for_itself, target_for
 
     check_output_path(out_path)
     source = read_input(request.source_path)
@@ -338,7 +338,8 @@ def convert_to_file(
     lyrics = check_lyrics(request.lyrics, source.duration_s) if request.lyrics is not None else None
     permit = open_voice(request.target, "convert")
     converted = convert(source, target_for(permit.voice), key_shift=request.key_shift,
-                        keep_breath=request.keep_breath, progress=progress, lyrics=lyrics)  # fmt: skip
+                        keep_breath=request.keep_breath, progress=progress, lyrics=lyrics,
+                        target_reads=reads_for_itself(permit.voice))  # fmt: skip
     audio, sr = finalize_audio(converted.audio, converted.sr)
     source_sha = file_sha256(request.source_path)
     render_id = permit.render_id(request.render_id(source_sha))

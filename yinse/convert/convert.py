@@ -10,10 +10,11 @@ envelopes and aperiodicities, levelled to the input's frame energy, are played b
 the input's own F0 (moved by the key shift) and timing, so melody, vibrato, slides and
 phrasing stay the singer's while the timbre is the target's.
 
-Given the words (``lyrics``), each phone of them is placed in the input
-(:mod:`yinse.convert.lyrics`) and its middle played by a unit of the same phone of the
-target, as a clone's own speech is; phone edges, frames outside a known phone, and frames
-whose unit has the other voicing are still chosen frame by frame.
+Given the words (``lyrics``), they are placed in the input (:mod:`yinse.convert.lyrics`).
+A built-in target's own reading of them is then played, warped onto the input's timing.
+For an enrolled target, the middle of each phone is played by a unit of the same phone of
+the target, as a clone's own speech is; phone edges, frames outside a known phone, and
+frames whose unit has the other voicing are still chosen frame by frame.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from ..voices.timbre import (
     dio_f0,
 )
 from .analysis import Input, chunk_bounds
-from .lyrics import lyric_phones
+from .lyrics import lyric_guide
 
 Progress = Callable[[int, int], None]
 #: Frames this much below the input's loudest are silence: no target frame is searched.
@@ -102,10 +103,11 @@ def convert(
     keep_breath: bool = False,
     progress: Progress | None = None,
     lyrics: str | None = None,
+    target_reads: bool = False,
 ) -> Conversion:
     """``lyrics``: the words the input says or sings, as :func:`~yinse.convert.lyrics.check_lyrics`
-    returns them; the middle of each of their phones is then played by a unit of the same
-    phone of the target (:mod:`yinse.convert.lyrics`)."""
+    returns them (:mod:`yinse.convert.lyrics`); ``target_reads``: the target is the bank's
+    base voice (a built-in voice), which then says the lyrics itself."""
     import pyworld
 
     sr = bank.sr
@@ -132,14 +134,16 @@ def convert(
     stats = cepstral_stats(stats_frames)
     warp = FeatureWarp.of(stats_frames)
     top_db = float(np.percentile(np.concatenate([c[:, 0] for c in coded_chunks]), 99)) * 10 / np.log(10)
-    phones = lyric_phones(lyrics, np.concatenate(coded_chunks), stats, sr, bank) if lyrics else []
+    guide = (lyric_guide(lyrics, np.concatenate(coded_chunks), stats, sr, bank, target_reads=target_reads)
+             if lyrics else None)  # fmt: skip
 
     out = np.zeros(len(x_all))
     for k, ((start, end), (f0, times), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
         t0, t1 = start / sr, end / sr
-        in_chunk = [(p, s - t0, e - t0) for p, s, e in phones if e > t0 and s < t1]
+        phones = [(p, s - t0, e - t0) for p, s, e in guide.phones if e > t0 and s < t1] if guide else []
+        reading = guide.reading_frames(times + t0, f0 > 0) if guide and guide.reading else None
         y = _convert_chunk(x_all[start:end], f0, times, coded, matcher, stats, warp, sr, shift, top_db,
-                           keep_breath, in_chunk)  # fmt: skip
+                           keep_breath, phones, reading)  # fmt: skip
         length = min(len(y), end - start)  # WORLD may return a few samples more or less
         out[start : start + length] += y[:length]
         if progress:
@@ -162,11 +166,14 @@ def _pitch_track(x_all: np.ndarray, bounds, sr: int, floor_hz: float) -> list[tu
     return [dio_f0(x_all[start:end], sr, floor_hz=floor_hz, ceil_hz=1000.0) for start, end in bounds]
 
 
-def _convert_chunk(x, f0, times, coded, matcher: FrameMatcher, stats, warp, sr, shift, top_db, keep_breath, phones):
+def _convert_chunk(
+    x, f0, times, coded, matcher: FrameMatcher, stats, warp, sr, shift, top_db, keep_breath, phones, reading=None
+):
     """One chunk re-voiced; ``times``: its frames' times (DIO's); the input speaker's
     cepstral ``stats`` (for units, which hold the base voice's features) and
     :class:`FeatureWarp` (for frame choice); ``phones`` (label, start_s, end_s in the
-    chunk) from lyrics."""
+    chunk) from lyrics; ``reading``: a built-in target's own reading of them at these frames
+    (envelope, aperiodicity, and which frames it covers: :meth:`LyricGuide.reading_frames`)."""
     import pyworld
     from scipy.ndimage import uniform_filter1d
 
@@ -175,7 +182,12 @@ def _convert_chunk(x, f0, times, coded, matcher: FrameMatcher, stats, warp, sr, 
     voiced = f0 > 0
     active = level_db > top_db - SILENCE_DB
     position = np.full(len(f0), -1.0)
-    if phones:
+    covered = np.zeros(len(f0), bool)
+    if reading is not None:
+        # The target says these words itself: its reading is played wherever it reaches
+        # (pocketsphinx WER into joe 0.29/0.31/0.22 against 0.71/0.92/1.00 with units).
+        covered = reading[2]
+    elif phones:
         # Lyrics: the middle of each phone is played by a unit of that phone of the target,
         # as a clone's speech is (closer timbre than frame by frame: docs/BENCHMARKS.md).
         position = bank.play_units(coded, voiced, phones, times, stats)
@@ -189,10 +201,12 @@ def _convert_chunk(x, f0, times, coded, matcher: FrameMatcher, stats, warp, sr, 
         # blur it: such frames are chosen one by one, as without lyrics.
         unit_voiced = bank.target_f0[np.round(np.maximum(position, 0)).astype(np.int64)] > 0
         position[~active | ~core | (unit_voiced != voiced)] = -1.0
-    rest = active & (position < 0)
+    rest = active & (position < 0) & ~covered
     if rest.any():
         position[rest] = matcher.choose(coded[rest], voiced[rest], warp)
     env, aper = bank.frames_at(np.maximum(position, 0.0))
+    if covered.any():
+        env[covered], aper[covered] = reading[0][covered], reading[1][covered]
     env = uniform_filter1d(env, SMOOTH_FRAMES, axis=0)
     # The input's loudness contour: each frame's level (c0) from the input, smoothed.
     env[:, 0] = uniform_filter1d(coded[:, 0].astype(np.float64), SMOOTH_FRAMES)

@@ -29,10 +29,13 @@ BUILTIN_BANK_LINES = 24
 
 def target_for(voice: Voice) -> TimbreBank:
     """The bank to play: an enrolled voice's own, or a built-in voice's (built on first use)."""
-    bank = getattr(voice, "bank", None)
-    if isinstance(bank, TimbreBank):
-        return bank
-    return builtin_bank(voice)
+    return builtin_bank(voice) if reads_for_itself(voice) else voice.bank
+
+
+def reads_for_itself(voice: Voice) -> bool:
+    """A built-in voice can say a conversion's lyrics itself (its bank's base voice is the
+    voice); an enrolled voice's base voice is someone else."""
+    return not isinstance(getattr(voice, "bank", None), TimbreBank)
 
 
 def builtin_bank(voice: Voice, *, lines: int = BUILTIN_BANK_LINES) -> TimbreBank:
