@@ -20,12 +20,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from ..core.audio import resample
 from ..core.errors import InputError
-from ..voices.timbre import FRAME_S, TimbreBank, WorldFeatures, cepstral_stats, world_features
+from ..voices.timbre import (
+    FRAME_S,
+    TimbreBank,
+    WorldFeatures,
+    cepstral_stats,
+    frames_between,
+    world_features,
+)
 
 #: The alignment holds two frames-by-frames matrices: at 20 ms steps, two minutes of input
 #: against its lyrics need about 0.9 GB.  Longer inputs with lyrics are refused.
@@ -74,17 +82,22 @@ class LyricGuide:
         reading = self.reading
         covered = (times_s >= self.input_s[0]) & (times_s <= self.input_s[-1])
         position = np.clip(np.interp(times_s, self.input_s, self.said_frame), 0, len(reading.f0) - 1)
-        lo = np.floor(position).astype(np.int64)
-        hi = np.minimum(lo + 1, len(reading.f0) - 1)
-        frac = (position - lo)[:, None]
-        env = (1 - frac) * reading.coded_sp[lo] + frac * reading.coded_sp[hi]
-        aper = (1 - frac) * reading.coded_ap[lo] + frac * reading.coded_ap[hi]
+        env, aper = frames_between(reading.coded_sp, reading.coded_ap, position)
         said_voiced = reading.f0[np.round(position).astype(np.int64)] > 0
-        for kind in (True, False):
-            frames = reading.f0 > 0 if kind else reading.f0 <= 0
-            typical = np.median(reading.coded_ap[frames], axis=0) if frames.any() else np.median(reading.coded_ap, axis=0)
+        for kind, typical in self._typical_aperiodicity.items():
             aper[(voiced == kind) & (said_voiced != kind)] = typical
         return env, aper, covered
+
+    @cached_property
+    def _typical_aperiodicity(self) -> dict[bool, np.ndarray]:
+        """The reading's median aperiodicity over its voiced (True) and unvoiced (False)
+        frames, once for all chunks."""
+        reading = self.reading
+        typical = {}
+        for kind in (True, False):
+            frames = (reading.f0 > 0) == kind
+            typical[kind] = np.median(reading.coded_ap[frames if frames.any() else slice(None)], axis=0)
+        return typical
 
 
 def lyric_guide(

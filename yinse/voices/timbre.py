@@ -147,6 +147,20 @@ def decode(coded_sp: np.ndarray, coded_ap: np.ndarray, sr: int) -> tuple[np.ndar
     return sp, ap
 
 
+def frames_between(
+    coded_sp: np.ndarray, coded_ap: np.ndarray, position: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coded envelope and aperiodicity at fractional frame positions (between two frames, a
+    mix of both)."""
+    position = np.asarray(position, np.float64)
+    lo = np.floor(position).astype(np.int64)
+    hi = np.minimum(lo + 1, len(coded_sp) - 1)
+    frac = (position - lo)[:, None]
+    env = (1 - frac) * coded_sp[lo] + frac * coded_sp[hi]
+    aper = (1 - frac) * coded_ap[lo] + frac * coded_ap[hi]
+    return env.astype(np.float64), aper.astype(np.float64)
+
+
 def normalised_cepstra(coded_sp: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
     """Cepstra 1..MATCH_DIMS with one speaker's mean and spread taken out (cepstral mean and
     variance normalisation): what is left is mostly *what* is said, not *who* says it."""
@@ -440,15 +454,8 @@ class TimbreBank:
         return level_stats(self.target_sp[:, 0])
 
     def frames_at(self, position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Coded envelope and aperiodicity of the person at fractional frame positions
-        (between two frames, a mix of both)."""
-        position = np.asarray(position, np.float64)
-        lo = np.floor(position).astype(np.int64)
-        hi = np.minimum(lo + 1, len(self.target_sp) - 1)
-        frac = (position - lo)[:, None]
-        env = (1 - frac) * self.target_sp[lo] + frac * self.target_sp[hi]
-        aper = (1 - frac) * self.target_ap[lo] + frac * self.target_ap[hi]
-        return env.astype(np.float64), aper.astype(np.float64)
+        """Coded envelope and aperiodicity of the person at fractional frame positions."""
+        return frames_between(self.target_sp, self.target_ap, position)
 
     def play_units(self, coded, voiced, phones, times, stats=None) -> np.ndarray:
         """A fractional frame of the person's recordings for every frame inside a known
