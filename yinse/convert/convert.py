@@ -123,7 +123,6 @@ def convert(
         median_hz = typical_hz
         shift = float(key_shift)
 
-    matcher = FrameMatcher(bank)
     coded_chunks, stats_frames = [], []
     for (start, end), (f0, t) in zip(bounds, analysed):
         x = np.ascontiguousarray(x_all[start:end])
@@ -131,21 +130,22 @@ def convert(
         coded = code_envelope(sp, sr)
         coded_chunks.append(coded)
         stats_frames.append(coded[:: max(1, len(coded) // 4000)])
-    stats = cepstral_stats(stats_frames)
-    warp = FeatureWarp.of(stats_frames)
     top_db = float(np.percentile(np.concatenate([c[:, 0] for c in coded_chunks]), 99)) * 10 / np.log(10)
-    guide = (lyric_guide(lyrics, np.concatenate(coded_chunks), stats, sr, bank, target_reads=target_reads)
+    playing = _Playing(FrameMatcher(bank), cepstral_stats(stats_frames), FeatureWarp.of(stats_frames), shift,
+                       top_db, keep_breath)  # fmt: skip
+    guide = (lyric_guide(lyrics, np.concatenate(coded_chunks), playing.stats, sr, bank, target_reads=target_reads)
              if lyrics else None)  # fmt: skip
 
     out = np.zeros(len(x_all))
     for k, ((start, end), (f0, times), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
         t0, t1 = start / sr, end / sr
-        phones = [(p, s - t0, e - t0) for p, s, e in guide.phones if e > t0 and s < t1] if guide else []
-        reading = guide.reading_frames(times + t0, f0 > 0) if guide and guide.reading else None
-        y = _convert_chunk(x_all[start:end], f0, times, coded, matcher, stats, warp, sr, shift, top_db,
-                           keep_breath, phones, reading)  # fmt: skip
-        length = min(len(y), end - start)  # WORLD may return a few samples more or less
-        out[start : start + length] += y[:length]
+        if guide and guide.reading:
+            chunk = playing.chunk(x_all[start:end], f0, times, coded, reading=guide.reading_frames(times + t0, f0 > 0))
+        else:
+            phones = [(p, s - t0, e - t0) for p, s, e in guide.phones if e > t0 and s < t1] if guide else []
+            chunk = playing.chunk(x_all[start:end], f0, times, coded, phones=phones)
+        length = min(len(chunk), end - start)  # WORLD may return a few samples more or less
+        out[start : start + length] += chunk[:length]
         if progress:
             progress(k + 1, len(bounds))
     return Conversion(out.astype(np.float32), sr, shift, median_hz)
@@ -166,59 +166,70 @@ def _pitch_track(x_all: np.ndarray, bounds, sr: int, floor_hz: float) -> list[tu
     return [dio_f0(x_all[start:end], sr, floor_hz=floor_hz, ceil_hz=1000.0) for start, end in bounds]
 
 
-def _convert_chunk(
-    x, f0, times, coded, matcher: FrameMatcher, stats, warp, sr, shift, top_db, keep_breath, phones, reading=None
-):
-    """One chunk re-voiced; ``times``: its frames' times (DIO's); the input speaker's
-    cepstral ``stats`` (for units, which hold the base voice's features) and
-    :class:`FeatureWarp` (for frame choice); ``phones`` (label, start_s, end_s in the
-    chunk) from lyrics; ``reading``: a built-in target's own reading of them at these frames
-    (envelope, aperiodicity, and which frames it covers: :meth:`LyricGuide.reading_frames`)."""
-    import pyworld
-    from scipy.ndimage import uniform_filter1d
+@dataclass(frozen=True)
+class _Playing:
+    """What every chunk of one conversion shares: the target's frames (``matcher``), the
+    input speaker's cepstral ``stats`` (for units, which hold the base voice's features) and
+    :class:`FeatureWarp` (for frame choice), the key ``shift``, the input's loudest level and
+    whether breaths are kept."""
 
-    bank = matcher.bank
-    level_db = coded[:, 0] * 10 / np.log(10)
-    voiced = f0 > 0
-    active = level_db > top_db - SILENCE_DB
-    position = np.full(len(f0), -1.0)
-    covered = np.zeros(len(f0), bool)
-    if reading is not None:
-        # The target says these words itself: its reading is played wherever it reaches
-        # (into joe, 9 English clips: pocketsphinx WER 0.31 against 0.90 with units, to joe
-        # 0.767 against 0.710; docs/BENCHMARKS.md, "A built-in target reads the lyrics").
-        covered = reading[2]
-    elif phones:
-        # Lyrics: the middle of each phone is played by a unit of that phone of the target,
-        # as a clone's speech is (closer timbre than frame by frame: docs/BENCHMARKS.md).
-        position = bank.play_units(coded, voiced, phones, times, stats)
-        # Only the middle of each phone: its edges, where the alignment errs by tens of ms,
-        # are chosen frame by frame, which follows the input's own transitions.
-        core = np.zeros(len(f0), bool)
-        for _, start, end in phones:
-            margin = UNIT_EDGE * (end - start)
-            core |= (times >= start + margin) & (times < end - margin)
-        # A unit frame of the other voicing (a consonant's noise under a voiced sound) would
-        # blur it: such frames are chosen one by one, as without lyrics.
-        unit_voiced = bank.target_f0[np.round(np.maximum(position, 0)).astype(np.int64)] > 0
-        position[~active | ~core | (unit_voiced != voiced)] = -1.0
-    rest = active & (position < 0) & ~covered
-    if rest.any():
-        position[rest] = matcher.choose(coded[rest], voiced[rest], warp)
-    env, aper = bank.frames_at(np.maximum(position, 0.0))
-    if covered.any():
-        env[covered], aper[covered] = reading[0][covered], reading[1][covered]
-    env = uniform_filter1d(env, SMOOTH_FRAMES, axis=0)
-    # The input's loudness contour: each frame's level (c0) from the input, smoothed.
-    env[:, 0] = uniform_filter1d(coded[:, 0].astype(np.float64), SMOOTH_FRAMES)
-    sp, ap = decode(env, aper, sr)
-    if keep_breath:
-        breath = ~voiced & active & (level_db < top_db - BREATH_BELOW_DB)
-        breath &= uniform_filter1d(voiced.astype(float), 20) == 0  # in a pause, not a consonant
-        if breath.any():
-            own_sp = pyworld.cheaptrick(np.ascontiguousarray(x), f0, times, sr)
-            sp[breath] = own_sp[breath]
-            ap[breath] = 1.0 - 1e-6
-    sp[~active] = sp[~active] * 1e-6
-    f0_out = np.where(voiced & active, f0 * 2 ** (shift / 12), 0.0)
-    return pyworld.synthesize(f0_out, sp, ap, sr, FRAME_S * 1000)
+    matcher: FrameMatcher
+    stats: tuple[np.ndarray, np.ndarray]
+    warp: FeatureWarp
+    shift: float
+    top_db: float
+    keep_breath: bool
+
+    def chunk(self, x, f0, times, coded, *, phones=(), reading=None) -> np.ndarray:
+        """One chunk re-voiced; ``times``: its frames' times (DIO's); ``phones`` (label,
+        start_s, end_s in the chunk) from lyrics, played by units; ``reading``: a built-in
+        target's own reading of the lyrics at these frames (envelope, aperiodicity, and which
+        frames it covers: :meth:`LyricGuide.reading_frames`)."""
+        import pyworld
+        from scipy.ndimage import uniform_filter1d
+
+        bank, sr = self.matcher.bank, self.matcher.bank.sr
+        level_db = coded[:, 0] * 10 / np.log(10)
+        voiced = f0 > 0
+        active = level_db > self.top_db - SILENCE_DB
+        position = np.full(len(f0), -1.0)
+        covered = np.zeros(len(f0), bool)
+        if reading is not None:
+            # The target says these words itself: its reading is played wherever it reaches
+            # (into joe, 9 English clips: pocketsphinx WER 0.31 against 0.90 with units, to joe
+            # 0.767 against 0.710; docs/BENCHMARKS.md, "A built-in target reads the lyrics").
+            covered = reading[2]
+        elif phones:
+            # Lyrics: the middle of each phone is played by a unit of that phone of the target,
+            # as a clone's speech is (closer timbre than frame by frame: docs/BENCHMARKS.md).
+            position = bank.play_units(coded, voiced, phones, times, self.stats)
+            # Only the middle of each phone: its edges, where the alignment errs by tens of ms,
+            # are chosen frame by frame, which follows the input's own transitions.
+            core = np.zeros(len(f0), bool)
+            for _, start, end in phones:
+                margin = UNIT_EDGE * (end - start)
+                core |= (times >= start + margin) & (times < end - margin)
+            # A unit frame of the other voicing (a consonant's noise under a voiced sound) would
+            # blur it: such frames are chosen one by one, as without lyrics.
+            unit_voiced = bank.target_f0[np.round(np.maximum(position, 0)).astype(np.int64)] > 0
+            position[~active | ~core | (unit_voiced != voiced)] = -1.0
+        rest = active & (position < 0) & ~covered
+        if rest.any():
+            position[rest] = self.matcher.choose(coded[rest], voiced[rest], self.warp)
+        env, aper = bank.frames_at(np.maximum(position, 0.0))
+        if covered.any():
+            env[covered], aper[covered] = reading[0][covered], reading[1][covered]
+        env = uniform_filter1d(env, SMOOTH_FRAMES, axis=0)
+        # The input's loudness contour: each frame's level (c0) from the input, smoothed.
+        env[:, 0] = uniform_filter1d(coded[:, 0].astype(np.float64), SMOOTH_FRAMES)
+        sp, ap = decode(env, aper, sr)
+        if self.keep_breath:
+            breath = ~voiced & active & (level_db < self.top_db - BREATH_BELOW_DB)
+            breath &= uniform_filter1d(voiced.astype(float), 20) == 0  # in a pause, not a consonant
+            if breath.any():
+                own_sp = pyworld.cheaptrick(np.ascontiguousarray(x), f0, times, sr)
+                sp[breath] = own_sp[breath]
+                ap[breath] = 1.0 - 1e-6
+        sp[~active] = sp[~active] * 1e-6
+        f0_out = np.where(voiced & active, f0 * 2 ** (self.shift / 12), 0.0)
+        return pyworld.synthesize(f0_out, sp, ap, sr, FRAME_S * 1000)
