@@ -17,10 +17,12 @@ recordings are joe saying held-out script lines.
   of the singer's other recordings, which do not share the input's words and melody.
 * speed: conversion time / input duration (target RTF ≤ 0.2), consent gate and output stage
   included.
+* words: for English outputs whose words are known, pocketsphinx's word error rate
+  (:class:`benchmarks.bench_clone.Recogniser`; a rough meter, compare rows, not absolutes).
 * lyrics (``--lyrics``): every input whose words are known (the speech clips' transcripts,
-  the M4Singer clips' ``N.txt``) converted a second time with them, so that each phone is
-  played by a unit of the target (``yinse convert --lyrics``); the report sets each beside
-  the same clip without lyrics.
+  the M4Singer clips' ``N.txt``) converted a second time with them (``yinse convert
+  --lyrics``: a built-in target reads them itself, an enrolled one plays its units of their
+  phones); the report sets each beside the same clip without lyrics.
 * accompaniment: the dry recordings of ../shared/data (singing and speech) against the same
   recordings with a band rendered by Yinse in each of six styles mixed in at −12, −6 and
   0 dB (band loudness against the voice): share of each refused.
@@ -40,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_clone import rows_of
+from benchmarks.bench_clone import Recogniser, rows_of, wer
 from benchmarks.measure import gtsinger_singer, machine, pyin_f0, table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -143,6 +145,7 @@ def run_conversions(real: dict[str, np.ndarray], with_lyrics: bool = False, kind
     from yinse.registry.speaker import centroid, embed, similarity
 
     rows = []
+    recogniser = Recogniser()
     out_dir = Path(tempfile.mkdtemp())
     jobs = []
     for source, target in SPEECH_PAIRS:
@@ -166,11 +169,13 @@ def run_conversions(real: dict[str, np.ndarray], with_lyrics: bool = False, kind
         cents, vuv = melody_kept(x, sr_in, y, sr_out, shift)
         e = embed(y, sr=sr_out)
         source_c = real[source] if source else centroid([(x, sr_in)])
+        english = bool(words) and _language(source, path) == "en" == _language(target)
         singer = None if source else singer_centroid(path)
         rows.append({
             "kind": kind, "lyrics": guided, "input": path.name, "source": source or path.parent.name, "target": target,
             "key": shift, "cents": cents, "vuv": vuv, "to_target": similarity(e, real[target]),
             "to_source": similarity(e, source_c), "rtf": info["rtf"],
+            "wer": wer([(words, recogniser.words(y, sr_out))]) if english else float("nan"),
             "to_singer": similarity(e, singer) if singer is not None else float("nan"),
             "input_to_singer": similarity(embed(x, sr=sr_in), singer) if singer is not None else float("nan"),
         })  # fmt: skip
@@ -184,6 +189,12 @@ def _language(speaker: str | None, path: Path | None = None) -> str:
     if speaker == "joe":
         return "en"
     return "zh" if path is not None and "/zh" in str(path) else "en"
+
+
+def _median_known(values: list[float]) -> float:
+    """Median of the measured values (NaN marks a row without one); NaN if none is."""
+    known = [v for v in values if np.isfinite(v)]
+    return float(np.median(known)) if known else float("nan")
 
 
 def _shift_of(record) -> float:
@@ -277,8 +288,8 @@ def main() -> None:
     print(f"\n## Voice conversion — {machine()}\n")
     plain = [r for r in rows if not r["lyrics"]]
     print(table(plain, ["kind", "input", "source", "target", "key", "cents", "vuv", "to_target", "to_source",
-                        "to_singer", "input_to_singer", "rtf"],
-                {"cents": ".1f", "vuv": ".2f", "to_target": ".3f", "to_source": ".3f", "rtf": ".3f",
+                        "to_singer", "input_to_singer", "wer", "rtf"],
+                {"cents": ".1f", "vuv": ".2f", "to_target": ".3f", "to_source": ".3f", "rtf": ".3f", "wer": ".2f",
                  "key": "+.0f", "to_singer": ".3f", "input_to_singer": ".3f"}))  # fmt: skip
     for kind in ("speech", "singing"):
         part = [r for r in plain if r["kind"] == kind]
@@ -288,6 +299,7 @@ def main() -> None:
               f"V/UV {np.median([r['vuv'] for r in part]):.2f}, to target "
               f"{np.median([r['to_target'] for r in part]):.3f}, margin "
               f"{np.median([r['to_target'] - r['to_source'] for r in part]):+.3f}, "
+              f"WER {_median_known([r['wer'] for r in part]):.2f}, "
               f"RTF {np.median([r['rtf'] for r in part]):.3f}")  # fmt: skip
     guided = [r for r in rows if r["lyrics"]]
     if guided:
@@ -300,6 +312,7 @@ def main() -> None:
                           "to source": f"{p['to_source']:.3f} → {g['to_source']:.3f}",
                           "margin": f"{p['to_target'] - p['to_source']:+.3f} → {g['to_target'] - g['to_source']:+.3f}",
                           "V/UV": f"{p['vuv']:.2f} → {g['vuv']:.2f}", "cents": f"{p['cents']:.0f} → {g['cents']:.0f}",
+                          "WER": f"{p['wer']:.2f} → {g['wer']:.2f}",
                           "RTF": f"{p['rtf']:.2f} → {g['rtf']:.2f}"})  # fmt: skip
         print("\nWithout → with --lyrics:\n")
         print(table(pairs, list(pairs[0])))
@@ -310,7 +323,9 @@ def main() -> None:
                       f"{np.median([g['to_target'] for g, _ in gs]):.3f}, margin "
                       f"{np.median([p['to_target'] - p['to_source'] for _, p in gs]):+.3f} → "
                       f"{np.median([g['to_target'] - g['to_source'] for g, _ in gs]):+.3f}, V/UV "
-                      f"{np.median([p['vuv'] for _, p in gs]):.2f} → {np.median([g['vuv'] for g, _ in gs]):.2f}")  # fmt: skip
+                      f"{np.median([p['vuv'] for _, p in gs]):.2f} → {np.median([g['vuv'] for g, _ in gs]):.2f}, WER "
+                      f"{_median_known([p['wer'] for _, p in gs]):.2f} → "
+                      f"{_median_known([g['wer'] for g, _ in gs]):.2f}")  # fmt: skip
     print("\naccompaniment check:", acc)
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "accompaniment": acc}, indent=2, default=str))
