@@ -35,7 +35,7 @@ from yinse.enroll.consent import statement_with
 from yinse.enroll.script import script_lines
 from yinse.provenance.verify import verify_file
 from yinse.registry import Registry
-from yinse.registry.speaker import SAME_SPEAKER_THRESHOLD
+from yinse.registry.speaker import EMBEDDING_VERSION, SAME_SPEAKER_THRESHOLD
 from yinse.voices import get_voice
 
 NAME = "joe-clone"
@@ -246,6 +246,8 @@ def test_enrollment_stores_bank_manifest_and_owner(enrolled, voice_home, joe_rec
     assert manifest["dropped"] == {}  # the person read every line as written
     assert manifest["speech_s"] >= 30
     assert enrolled.result.used == [s["file"] for s in sources]
+    # Its centroid's embedding version, so that later checks embed clips the same way.
+    assert record.embedding_version == manifest["settings"]["speaker_embedding"] == EMBEDDING_VERSION
 
 
 def test_enrollment_removes_stale_temporaries(enrolled):
@@ -946,6 +948,26 @@ def test_recordings_of_another_owners_voice_are_refused(cathy, tmp_path):
     registry = Registry()
     assert registry.get_voice("cathy-two").owner_id == registry.get_voice("cathy").owner_id
     assert again.bank_folder.is_dir()
+
+
+def test_a_voice_enrolled_with_the_older_embedding_is_still_protected(cathy, tmp_path):
+    """A voice registered before the level rule holds a version-1 centroid (its manifest
+    names no embedding version): a new enrollment is compared with it through a version-1
+    centroid of its own recordings, at version 1's threshold."""
+    from yinse.registry import speaker as spk
+
+    folder, rows = cathy
+    legacy = spk.centroid([sf.read(folder / name, dtype="float32") for name, _ in rows[:5]], version=1)
+    registry = Registry()
+    owner = registry.add_owner("Cathy Evans")
+    registry.add_voice(name="cathy-2025", owner_id=owner.id, language="en", base_voice="joe",
+                       bank_path=str(tmp_path / "bank"), bank_sha256="0" * 64, embedding=legacy.tolist(),
+                       manifest={"settings": {"min_speech_s": 8.0, "sr": 22050}})  # fmt: skip
+    assert registry.get_voice("cathy-2025").embedding_version == 1
+    second, second_tsv = cathy_set(cathy, slice(10, 15), tmp_path / "second")
+    line = refused(["--lang", "en", "--audio", second, "--owner", "Mallory", "--transcripts", second_tsv,
+                    "--min-speech", "8"], "sound like the registered voice 'cathy-2025'", "not-cathy")  # fmt: skip
+    assert f"≥ {spk.THRESHOLDS[1][1]:.2f}" in line
 
 
 # ---------------------------------------------------------------- interrupted enrollment

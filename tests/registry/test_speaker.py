@@ -112,6 +112,34 @@ def test_centroids_same_speaker_over_and_other_speaker_under(cathy_centroid, cat
     assert not spk.compare_voices(slt, cathy_centroid).accepted
 
 
+def test_the_recording_level_does_not_change_the_score(cathy_centroid, cathy):
+    """A consent recorded louder or quieter than the enrollment (another microphone gain):
+    resemblyzer's own levelling (version 1) raises quiet clips only, and this clip 10 dB up
+    fell from 0.92 to 0.83 against her centroid; brought to one level, it scores the same."""
+    audio, sr = _load(cathy[12])
+    as_recorded = spk.verify_speaker(audio, sr=sr, enrolled_centroid=cathy_centroid).score
+    for gain in (0.1, 0.3, 3.0, 10.0):
+        check = spk.verify_speaker(audio * gain, sr=sr, enrolled_centroid=cathy_centroid)
+        assert check.accepted and abs(check.score - as_recorded) < 0.01, (gain, check, as_recorded)
+    legacy = spk.centroid([_load(p) for p in cathy[:5]], version=1)
+    old_way = spk.verify_speaker(audio * 3.0, sr=sr, enrolled_centroid=legacy, version=1)
+    assert old_way.score < as_recorded - 0.05, (old_way, as_recorded)
+
+
+def test_a_centroid_is_checked_the_way_it_was_made(cathy_centroid, cathy):
+    """A voice enrolled before the level rule keeps its centroid: its consent check embeds the
+    recording as that centroid was embedded and applies that version's threshold."""
+    legacy = spk.centroid([_load(p) for p in cathy[:5]], version=1)
+    audio, sr = _load(cathy[12])
+    check = spk.verify_speaker(audio, sr=sr, enrolled_centroid=legacy, version=1)
+    assert check.accepted and check.threshold == spk.THRESHOLDS[1][0] == 0.80
+    assert spk.compare_voices(legacy, legacy, version=1).threshold == spk.THRESHOLDS[1][1]
+    current = spk.verify_speaker(audio, sr=sr, enrolled_centroid=cathy_centroid)
+    assert current.threshold == spk.SAME_SPEAKER_THRESHOLD == spk.THRESHOLDS[spk.EMBEDDING_VERSION][0]
+    with pytest.raises(YinseError, match="version 9"):
+        spk.embed(audio, sr=sr, version=9)
+
+
 def test_too_little_speech_is_refused(encoder, cathy):
     audio, sr = _load(cathy[12])
     start = int(0.8 * sr)  # past the leading silence: 0.5 s of speech

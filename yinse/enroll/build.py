@@ -30,6 +30,7 @@ from ..core.audio import resample
 from ..core.errors import InputError
 from ..core.hashing import file_sha256
 from ..core.paths import data_home
+from ..registry.speaker import EMBEDDING_VERSION
 from ..voices import is_built_in
 from ..voices.speaking_pitch import recordings_pitch_hz
 from ..voices.timbre import WorldFeatures, build_bank, cepstral_stats, world_features
@@ -240,14 +241,15 @@ def _check_name(name: str, registry) -> None:
         )
 
 
-def _centroid_of(recordings: list) -> np.ndarray:
-    """The speaker centroid over every recording long enough to embed (≥ 1 s voiced)."""
+def _centroid_of(recordings: list, version: int = EMBEDDING_VERSION) -> np.ndarray:
+    """The speaker centroid over every recording long enough to embed (≥ 1 s voiced), made
+    as embedding ``version`` makes it."""
     from ..registry.speaker import embed, mean_embedding
 
     embeddings = []
     for rec in recordings:
         try:
-            embeddings.append(embed(rec.audio, sr=rec.sr))
+            embeddings.append(embed(rec.audio, sr=rec.sr, version=version))
         except InputError:  # too short to judge alone; it still serves the bank
             continue
     if not embeddings:
@@ -255,13 +257,20 @@ def _centroid_of(recordings: list) -> np.ndarray:
     return mean_embedding(embeddings)
 
 
-def _protected_voice_guard(registry, centroid: np.ndarray, owner: str) -> None:
+def _protected_voice_guard(registry, recordings: list, centroid: np.ndarray, owner: str) -> None:
+    """Refuse ``recordings`` (whose current-version centroid is ``centroid``) if they sound
+    like a registered voice of another owner; a voice enrolled with an older embedding is
+    compared with a centroid of these recordings made its way."""
     from ..registry.speaker import compare_voices
 
+    centroids = {EMBEDDING_VERSION: centroid}
     for other in registry.list_voices():
         if not other.embedding or other.owner_name == owner:
             continue
-        check = compare_voices(centroid, np.asarray(other.embedding, np.float32))
+        version = other.embedding_version
+        if version not in centroids:
+            centroids[version] = _centroid_of(recordings, version)
+        check = compare_voices(centroids[version], np.asarray(other.embedding, np.float32), version=version)
         if check.accepted:
             raise InputError(
                 f"these recordings sound like the registered voice '{other.name}' of another "
@@ -317,7 +326,7 @@ def enroll(
 
     say("speaker check", 0, 1)
     voice_centroid = _centroid_of(usable)
-    _protected_voice_guard(registry, voice_centroid, owner.strip())
+    _protected_voice_guard(registry, usable, voice_centroid, owner.strip())
 
     spoken, base_sr, base_f, target_f, phones, dropped, unread_pinyin = _speak_and_analyse(base, usable, say, rendered)
     dropped = unmatched | dropped
@@ -378,7 +387,7 @@ def enroll(
                          "seconds": round(r.duration_s, 3), "text": r.text} for r in used],
             "dropped": dropped, "unread_pinyin": unread_pinyin, "speech_s": round(speech_s, 2),
             "coverage": {k: list(v) for k, v in cover.categories.items()},
-            "settings": {"min_speech_s": min_speech_s, "sr": base_sr},
+            "settings": {"min_speech_s": min_speech_s, "sr": base_sr, "speaker_embedding": EMBEDDING_VERSION},
         }  # fmt: skip
         (temp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
         digest = bank_digest(temp)

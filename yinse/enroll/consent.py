@@ -36,6 +36,7 @@ import numpy as np
 from ..core.audio import resample
 from ..core.errors import ConsentError, InputError
 from ..core.hashing import file_sha256
+from ..registry.speaker import EMBEDDING_VERSION
 from ..voices.timbre import cepstral_stats, world_features
 from .align import align, text_match
 from .build import BASE_VOICES
@@ -181,15 +182,17 @@ def check_consent_recording(
     phrase: str,
     centroid: np.ndarray,
     old_phrases: Sequence[str] = (),
+    embedding_version: int = EMBEDDING_VERSION,
 ) -> ConsentCheck:
     """Both checks on one recording, without touching the registry (calibration uses this).
 
     ``old_phrases``: the voice's earlier challenge phrases, scored as decoys beside the
-    random ones (the first OLD_PHRASE_DECOYS that differ from ``phrase``)."""
-    from ..registry.speaker import SAME_SPEAKER_THRESHOLD, verify_speaker
+    random ones (the first OLD_PHRASE_DECOYS that differ from ``phrase``);
+    ``embedding_version``: how ``centroid`` was made (:attr:`~yinse.registry.voices.VoiceRecord.embedding_version`)."""
+    from ..registry.speaker import verify_speaker
     from ..voices import get_voice
 
-    speaker = verify_speaker(audio, sr=sr, enrolled_centroid=centroid)
+    speaker = verify_speaker(audio, sr=sr, enrolled_centroid=centroid, version=embedding_version)
     base = get_voice(BASE_VOICES[language])
     prefix, base_sr = base.speak(STATEMENTS[language])
     said_phrase, _ = base.speak(phrase)
@@ -225,7 +228,7 @@ def check_consent_recording(
     statement = text_match(head, rec_stats, f_prefix.coded_sp, [f.coded_sp for f in f_sentences], base_stats)
     challenge = text_match(tail, rec_stats, f_phrase.coded_sp, [f.coded_sp for f in f_decoy_phrases], base_stats)
     return ConsentCheck(
-        speaker_score=speaker.score, speaker_threshold=SAME_SPEAKER_THRESHOLD,
+        speaker_score=speaker.score, speaker_threshold=speaker.threshold,
         statement_score=statement.score, phrase_score=challenge.score,
         text_threshold=TEXT_THRESHOLD,
     )  # fmt: skip
@@ -305,6 +308,7 @@ def record_consent(
     check = check_consent_recording(
         audio, sr, language=voice.language, phrase=challenge.phrase,
         centroid=np.asarray(voice.embedding, np.float32), old_phrases=old_phrases,
+        embedding_version=voice.embedding_version,
     )  # fmt: skip
     if not check.speaker_ok:
         raise ConsentError(

@@ -206,6 +206,12 @@ class VoiceRecord:
     created_at: datetime
     deleted_at: datetime | None
 
+    @property
+    def embedding_version(self) -> int:
+        """How ``embedding`` was made (:data:`yinse.registry.speaker.EMBEDDING_VERSION`); voices
+        enrolled before the version was recorded in their manifest are 1."""
+        return int(self.manifest.get("settings", {}).get("speaker_embedding", 1))
+
     def to_json(self) -> dict:
         """Everything but the embedding (a long list of floats nobody reads)."""
         return {
