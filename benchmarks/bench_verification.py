@@ -23,7 +23,7 @@ its own speaker; they are only ever probes against the corpora, never paired wit
 
 * Rooms (``--rooms``, instead of the above): each speaker with ≥ 10 utterances enrolled
   from its first 5 clean clips; probes of consent length (three other utterances joined,
-  about 10 s) clean, in a room (``bench_consent.in_a_room`` at its own speed: reverb RT60
+  about 10 s) clean, 10 dB louder and quieter (another microphone gain), in a room (``bench_consent.in_a_room`` at its own speed: reverb RT60
   0.4 s, pink noise 20 dB SNR), in the room on a phone (300–3400 Hz), and in the room at
   ±5 % speed (bench_consent's room), and with pink noise alone (20 dB SNR); every other
   speaker's probe in the same condition is an impostor.  Enrolled two ways: the 5 clean
@@ -367,7 +367,7 @@ def sweep_b(b: Trials, b_wide: Trials, thresholds) -> list[dict]:
     return rows
 
 
-ROOM_CONDITIONS = ("clean", "noise", "room", "room, phone", "room, ±5 % speed")
+ROOM_CONDITIONS = ("clean", "10 dB louder", "10 dB quieter", "noise", "room", "room, phone", "room, ±5 % speed")
 
 
 def rooms(speakers: dict[str, list[Utt]], seed: int) -> list[dict]:
@@ -386,6 +386,8 @@ def rooms(speakers: dict[str, list[Utt]], seed: int) -> list[dict]:
     def copy(x: np.ndarray, condition: str, k: int) -> np.ndarray:
         if condition == "clean":
             return x
+        if condition.startswith("10 dB"):  # another microphone gain (floats: never clipped)
+            return x * 10 ** ((1 if "louder" in condition else -1) * 10 / 20)
         if condition == "noise":
             return x + pink_noise(len(x), rng) * np.sqrt(active_power(x, sr) / 10 ** (SNR_DB / 10))
         speed = (0.95, 1.05)[k % 2] if "speed" in condition else 1.0
