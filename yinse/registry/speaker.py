@@ -41,9 +41,9 @@ MIN_VOICED_S = 1.0
 #: Below this peak (about -80 dBFS) a clip is treated as silence.
 SILENCE_PEAK = 1e-4
 #: The level (RMS of the speech kept) every clip is embedded at.  resemblyzer raises quieter
-#: clips to -30 dBFS and leaves louder ones alone, but its d-vector moves with level: a real
-#: clip of cathy scored 0.921 against her centroid as recorded (-30 dBFS) and 0.826 at 3x
-#: gain, and a conversion at -19 dBFS 0.707 against 0.763 at -30.  Brought to one level,
+#: clips to -30 dBFS and leaves louder ones alone, but its d-vector moves with level: cathy's
+#: arctic_a0013 scored 0.933 against her centroid as recorded (-30 dBFS), 0.862 at 3x gain
+#: and 0.783 at 10x, and a conversion at -19 dBFS 0.707 against 0.763 at -30.  Brought to one level,
 #: a clip is judged by its voice, not by how loud it was recorded or rendered.
 ENCODER_DBFS = -30.0
 
