@@ -23,11 +23,12 @@ its own speaker; they are only ever probes against the corpora, never paired wit
 
 * Rooms (``--rooms``, instead of the above): each speaker with ≥ 10 utterances enrolled
   from its first 5 clean clips; probes of consent length (three other utterances joined,
-  about 10 s) clean, 10 dB louder and quieter (another microphone gain), in a room (``bench_consent.in_a_room`` at its own speed: reverb RT60
-  0.4 s, pink noise 20 dB SNR), in the room on a phone (300–3400 Hz), and in the room at
-  ±5 % speed (bench_consent's room), and with pink noise alone (20 dB SNR); every other
-  speaker's probe in the same condition is an impostor.  Enrolled two ways: the 5 clean
-  clips, and those plus a room and a phone copy of each (a multi-condition centroid).
+  about 10 s) clean, 10 dB louder and quieter (another microphone gain), in a room
+  (``bench_consent.in_a_room`` at its own speed: reverb RT60 0.4 s, pink noise 20 dB SNR),
+  in the room on a phone (300–3400 Hz), and in the room at ±5 % speed (bench_consent's
+  room), and with pink noise alone (20 dB SNR); every other speaker's probe in the same
+  condition is an impostor.  Enrolled two ways: the 5 clean clips, and those plus a room
+  and a phone copy of each (a multi-condition centroid).
 
 Rates are reported at the shipped thresholds (``SAME_SPEAKER_THRESHOLD`` and
 ``PROTECTED_VOICE_THRESHOLD`` in ``yinse.registry.speaker``), with threshold sweeps, and

@@ -35,7 +35,7 @@ from yinse.enroll.consent import statement_with
 from yinse.enroll.script import script_lines
 from yinse.provenance.verify import verify_file
 from yinse.registry import Registry
-from yinse.registry.speaker import EMBEDDING_VERSION, SAME_SPEAKER_THRESHOLD
+from yinse.registry.speaker import EMBEDDING_VERSION, SAME_SPEAKER_THRESHOLD, THRESHOLDS, centroid
 from yinse.voices import get_voice
 
 NAME = "joe-clone"
@@ -954,10 +954,8 @@ def test_a_voice_enrolled_with_the_older_embedding_is_still_protected(cathy, tmp
     """A voice registered before the level rule holds a version-1 centroid (its manifest
     names no embedding version): a new enrollment is compared with it through a version-1
     centroid of its own recordings, at version 1's threshold."""
-    from yinse.registry import speaker as spk
-
     folder, rows = cathy
-    legacy = spk.centroid([sf.read(folder / name, dtype="float32") for name, _ in rows[:5]], version=1)
+    legacy = centroid([sf.read(folder / name, dtype="float32") for name, _ in rows[:5]], version=1)
     registry = Registry()
     owner = registry.add_owner("Cathy Evans")
     registry.add_voice(name="cathy-2025", owner_id=owner.id, language="en", base_voice="joe",
@@ -967,7 +965,7 @@ def test_a_voice_enrolled_with_the_older_embedding_is_still_protected(cathy, tmp
     second, second_tsv = cathy_set(cathy, slice(10, 15), tmp_path / "second")
     line = refused(["--lang", "en", "--audio", second, "--owner", "Mallory", "--transcripts", second_tsv,
                     "--min-speech", "8"], "sound like the registered voice 'cathy-2025'", "not-cathy")  # fmt: skip
-    assert f"≥ {spk.THRESHOLDS[1][1]:.2f}" in line
+    assert f"≥ {THRESHOLDS[1][1]:.2f}" in line
 
 
 # ---------------------------------------------------------------- interrupted enrollment

@@ -30,7 +30,7 @@ from ..core.audio import resample
 from ..core.errors import InputError
 from ..core.hashing import file_sha256
 from ..core.paths import data_home
-from ..registry.speaker import EMBEDDING_VERSION
+from ..registry.speaker import EMBEDDING_VERSION, compare_voices, embed, mean_embedding
 from ..voices import is_built_in
 from ..voices.speaking_pitch import recordings_pitch_hz
 from ..voices.timbre import WorldFeatures, build_bank, cepstral_stats, world_features
@@ -244,8 +244,6 @@ def _check_name(name: str, registry) -> None:
 def _centroid_of(recordings: list, version: int = EMBEDDING_VERSION) -> np.ndarray:
     """The speaker centroid over every recording long enough to embed (≥ 1 s voiced), made
     as embedding ``version`` makes it."""
-    from ..registry.speaker import embed, mean_embedding
-
     embeddings = []
     for rec in recordings:
         try:
@@ -261,8 +259,6 @@ def _protected_voice_guard(registry, recordings: list, centroid: np.ndarray, own
     """Refuse ``recordings`` (whose current-version centroid is ``centroid``) if they sound
     like a registered voice of another owner; a voice enrolled with an older embedding is
     compared with a centroid of these recordings made its way."""
-    from ..registry.speaker import compare_voices
-
     centroids = {EMBEDDING_VERSION: centroid}
     for other in registry.list_voices():
         if not other.embedding or other.owner_name == owner:

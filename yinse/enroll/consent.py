@@ -36,7 +36,7 @@ import numpy as np
 from ..core.audio import resample
 from ..core.errors import ConsentError, InputError
 from ..core.hashing import file_sha256
-from ..registry.speaker import EMBEDDING_VERSION
+from ..registry.speaker import EMBEDDING_VERSION, verify_speaker
 from ..voices.timbre import cepstral_stats, world_features
 from .align import align, text_match
 from .build import BASE_VOICES
@@ -189,7 +189,6 @@ def check_consent_recording(
     ``old_phrases``: the voice's earlier challenge phrases, scored as decoys beside the
     random ones (the first OLD_PHRASE_DECOYS that differ from ``phrase``);
     ``embedding_version``: how ``centroid`` was made (:attr:`~yinse.registry.voices.VoiceRecord.embedding_version`)."""
-    from ..registry.speaker import verify_speaker
     from ..voices import get_voice
 
     speaker = verify_speaker(audio, sr=sr, enrolled_centroid=centroid, version=embedding_version)
