@@ -504,6 +504,11 @@ def voice_show(
 
         typer.echo(f"  speaks at {info['speaking_hz']:.0f} Hz; --key auto sings a song's middle note "
                    f"at MIDI {home_midi(info['speaking_hz']):.0f}")  # fmt: skip
+    check = info["speaker_check"]
+    typer.echo(f"  consent recordings are checked with speaker embedding version {check['embedding_version']} "
+               f"(same speaker at ≥ {check['consent_threshold']:.2f})"
+               + ("" if check["current"] else "; an older embedding whose score moves with the recording's level: "
+                  "record the consent at the enrollment's level, or enroll the voice again"))  # fmt: skip
     if not info["consents"]:
         typer.echo("  consents: none (it cannot render)")
     for c in info["consents"]:

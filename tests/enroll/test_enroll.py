@@ -32,6 +32,7 @@ from yinse.core.paths import data_home
 from yinse.enroll import build
 from yinse.enroll.build import enroll
 from yinse.enroll.consent import statement_with
+from yinse.enroll.manage import describe
 from yinse.enroll.script import script_lines
 from yinse.provenance.verify import verify_file
 from yinse.registry import Registry
@@ -299,6 +300,7 @@ def test_recorded_consent_is_stored_with_its_evidence(enrolled, consented_home):
     # The owner and the operator can see it, and what it allows.
     shown = run("voice", "show", NAME)
     assert f"consent {consent.id}: active, recorded" in shown.stdout
+    assert f"speaker embedding version {EMBEDDING_VERSION} (same speaker at ≥ {THRESHOLDS[2][0]:.2f})" in shown.stdout
     listed = run("voice", "list")
     assert "sing (recorded), speak (recorded), convert (recorded)" in listed.stdout
 
@@ -962,6 +964,9 @@ def test_a_voice_enrolled_with_the_older_embedding_is_still_protected(cathy, tmp
                        bank_path=str(tmp_path / "bank"), bank_sha256="0" * 64, embedding=legacy.tolist(),
                        manifest={"settings": {"min_speech_s": 8.0, "sr": 22050}})  # fmt: skip
     assert registry.get_voice("cathy-2025").embedding_version == 1
+    assert describe("cathy-2025")["speaker_check"] == {"embedding_version": 1, "consent_threshold": THRESHOLDS[1][0],
+                                                      "current": False}  # fmt: skip
+    assert "older embedding" in run("voice", "show", "cathy-2025").stdout
     second, second_tsv = cathy_set(cathy, slice(10, 15), tmp_path / "second")
     line = refused(["--lang", "en", "--audio", second, "--owner", "Mallory", "--transcripts", second_tsv,
                     "--min-speech", "8"], "sound like the registered voice 'cathy-2025'", "not-cathy")  # fmt: skip

@@ -30,7 +30,9 @@ def _voice(name: str, registry):
 
 def describe(name: str, *, registry=None) -> dict:
     """Everything a report about one voice shows: the record, every consent with its state,
-    the number of renders audited, and where the bank and its quality plot lie."""
+    the number of renders audited, how a consent recording is checked against the voice,
+    and where the bank and its quality plot lie."""
+    from ..registry.speaker import EMBEDDING_VERSION, THRESHOLDS
     from ..voices.timbre import TimbreBank
 
     registry = _registry(registry)
@@ -44,6 +46,11 @@ def describe(name: str, *, registry=None) -> dict:
         "consents": consents,
         "renders": len(audit),
         "last_render": audit[-1].created_at.isoformat() if audit else None,
+        #: A voice keeps the speaker embedding it was enrolled with (older ones: version 1,
+        #: whose scores move with the recording's level); a new consent is checked that way.
+        "speaker_check": {"embedding_version": record.embedding_version,
+                          "consent_threshold": THRESHOLDS[record.embedding_version][0],
+                          "current": record.embedding_version == EMBEDDING_VERSION},
         "bank": str(bank),
         #: Harvest's speaking pitch of the owner (0: a bank made before it was stored).
         "speaking_hz": round(float(stored.get("speaking_hz", 0.0)), 1),
