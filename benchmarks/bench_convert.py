@@ -23,11 +23,13 @@ recordings are joe saying held-out script lines.
   the M4Singer clips' ``N.txt``) converted a second time with them (``yinse convert
   --lyrics``: a built-in target reads them itself, an enrolled one plays its units of their
   phones); the report sets each beside the same clip without lyrics.
+* clarity (``--clarity X``): every speech input converted a second time with ``yinse convert
+  --clarity X`` (a share of its own articulation kept), set beside the plain conversion.
 * accompaniment: the dry recordings of ../shared/data (singing and speech) against the same
   recordings with a band rendered by Yinse in each of six styles mixed in at −12, −6 and
   0 dB (band loudness against the voice): share of each refused.
 
-    python -m benchmarks.bench_convert [--json out.json] [--lyrics] [--skip-accompaniment]
+    python -m benchmarks.bench_convert [--json out.json] [--lyrics] [--clarity 0.35] [--skip-accompaniment]
     python -m benchmarks.bench_convert --accompaniment-only
 """
 
@@ -109,16 +111,16 @@ def joe_centroid() -> np.ndarray:
 
 
 def convert_one(
-    path: Path, target: str, key: str | float, out_dir: Path, lyrics: str | None = None
+    path: Path, target: str, key: str | float, out_dir: Path, lyrics: str | None = None, clarity: float = 0.0
 ) -> tuple[dict, np.ndarray, int]:
     import soundfile as sf
 
     from yinse.pipeline import ConvertRequest, convert_to_file
 
     voice = target.replace("_", "-") if target != "joe" else "joe"
-    out = out_dir / f"{path.stem}-to-{voice}{'-lyrics' if lyrics else ''}.wav"
+    out = out_dir / f"{path.stem}-to-{voice}{'-lyrics' if lyrics else ''}{f'-clarity{clarity:g}' if clarity else ''}.wav"
     start = time.perf_counter()
-    record = convert_to_file(ConvertRequest(str(path), voice, key, lyrics=lyrics), out)
+    record = convert_to_file(ConvertRequest(str(path), voice, key, lyrics=lyrics, clarity=clarity), out)
     seconds = time.perf_counter() - start
     audio, sr = sf.read(out, dtype="float32")
     info = sf.info(path)
@@ -139,7 +141,11 @@ def singer_centroid(path: Path) -> np.ndarray | None:
     return centroid([sf.read(p, dtype="float32") for p in others]) if others else None
 
 
-def run_conversions(real: dict[str, np.ndarray], with_lyrics: bool = False, kinds=("speech", "singing")) -> list[dict]:
+def run_conversions(
+    real: dict[str, np.ndarray], with_lyrics: bool = False, kinds=("speech", "singing"), clarity: float = 0.0
+) -> list[dict]:
+    """Every job converted plainly, and again as a variant ("lyrics": with its words;
+    "clarity": speech with ``clarity``); each row names its variant ("" when plain)."""
     import soundfile as sf
 
     from yinse.registry.speaker import centroid, embed, similarity
@@ -152,19 +158,23 @@ def run_conversions(real: dict[str, np.ndarray], with_lyrics: bool = False, kind
         language, sub, _, n_held = SPEAKERS[source]
         folder = DATA / sub
         for r in rows_of(folder, language)[-n_held:][:3]:
-            jobs.append((folder / r[0], source, target, "auto", "speech", r[1], False))
+            jobs.append((folder / r[0], source, target, "auto", "speech", r[1], ""))
     for rel, target in SINGING:
         words = (DATA / rel).with_suffix(".txt")
         jobs.append((DATA / rel, None, target, "auto", "singing",
-                     words.read_text("utf-8").strip() if words.is_file() else None, False))  # fmt: skip
+                     words.read_text("utf-8").strip() if words.is_file() else None, ""))  # fmt: skip
+    plain = list(jobs)
     if with_lyrics:  # lyrics are said by the target's base voice: same-language pairs only
-        jobs += [(*job[:6], True) for job in jobs if job[5] and _language(job[1], job[0]) == _language(job[2])]
-    for path, source, target, key, kind, words, guided in jobs:
+        jobs += [(*job[:6], "lyrics") for job in plain if job[5] and _language(job[1], job[0]) == _language(job[2])]
+    if clarity:
+        jobs += [(*job[:6], "clarity") for job in plain if job[4] == "speech"]
+    for path, source, target, key, kind, words, variant in jobs:
         if kind not in kinds:
             continue
         x, sr_in = sf.read(path, dtype="float32")
         x = x.mean(1) if x.ndim == 2 else x
-        info, y, sr_out = convert_one(path, target, key, out_dir, words if guided else None)
+        info, y, sr_out = convert_one(path, target, key, out_dir, words if variant == "lyrics" else None,
+                                      clarity if variant == "clarity" else 0.0)  # fmt: skip
         shift = _shift_of(info["record"])
         cents, vuv = melody_kept(x, sr_in, y, sr_out, shift)
         e = embed(y, sr=sr_out)
@@ -172,7 +182,7 @@ def run_conversions(real: dict[str, np.ndarray], with_lyrics: bool = False, kind
         english = bool(words) and _language(source, path) == "en" == _language(target)
         singer = None if source else singer_centroid(path)
         rows.append({
-            "kind": kind, "lyrics": guided, "input": path.name, "source": source or path.parent.name, "target": target,
+            "kind": kind, "variant": variant, "input": path.name, "source": source or path.parent.name, "target": target,
             "key": shift, "cents": cents, "vuv": vuv, "to_target": similarity(e, real[target]),
             "to_source": similarity(e, source_c), "rtf": info["rtf"],
             "wer": wer([(words, recogniser.words(y, sr_out))]) if english else float("nan"),
@@ -269,6 +279,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", type=Path)
     parser.add_argument("--lyrics", action="store_true", help="also convert the inputs with known words with them")
+    parser.add_argument("--clarity", type=float, default=0.0, help="also convert the speech inputs with this --clarity")
     parser.add_argument("--skip-accompaniment", action="store_true")
     parser.add_argument("--accompaniment-only", action="store_true", help="only the accompaniment check (8 minutes)")
     parser.add_argument("--singing-only", action="store_true", help="only the singing inputs (implies --skip-accompaniment)")
@@ -282,11 +293,12 @@ def main() -> None:
         os.environ["YINSE_HOME"] = home
         real = enroll_targets()
         real["joe"] = joe_centroid()
-        rows = run_conversions(real, args.lyrics, ("singing",) if args.singing_only else ("speech", "singing"))
+        rows = run_conversions(real, args.lyrics, ("singing",) if args.singing_only else ("speech", "singing"),
+                               args.clarity)  # fmt: skip
         acc = None if args.skip_accompaniment or args.singing_only else accompaniment()
         print("accompaniment check:", acc, flush=True)
     print(f"\n## Voice conversion — {machine()}\n")
-    plain = [r for r in rows if not r["lyrics"]]
+    plain = [r for r in rows if not r["variant"]]
     print(table(plain, ["kind", "input", "source", "target", "key", "cents", "vuv", "to_target", "to_source",
                         "to_singer", "input_to_singer", "wer", "rtf"],
                 {"cents": ".1f", "vuv": ".2f", "to_target": ".3f", "to_source": ".3f", "rtf": ".3f", "wer": ".2f",
@@ -301,9 +313,11 @@ def main() -> None:
               f"{np.median([r['to_target'] - r['to_source'] for r in part]):+.3f}, "
               f"WER {_median_known([r['wer'] for r in part]):.2f}, "
               f"RTF {np.median([r['rtf'] for r in part]):.3f}")  # fmt: skip
-    guided = [r for r in rows if r["lyrics"]]
-    if guided:
-        without = {(r["input"], r["target"]): r for r in plain}  # the same clip without lyrics
+    without = {(r["input"], r["target"]): r for r in plain}  # the same clip converted plainly
+    for variant, name in (("lyrics", "--lyrics"), ("clarity", f"--clarity {args.clarity:g}")):
+        guided = [r for r in rows if r["variant"] == variant]
+        if not guided:
+            continue
         pairs = []
         for g in guided:
             p = without[g["input"], g["target"]]
@@ -314,7 +328,7 @@ def main() -> None:
                           "V/UV": f"{p['vuv']:.2f} → {g['vuv']:.2f}", "cents": f"{p['cents']:.0f} → {g['cents']:.0f}",
                           "WER": f"{p['wer']:.2f} → {g['wer']:.2f}",
                           "RTF": f"{p['rtf']:.2f} → {g['rtf']:.2f}"})  # fmt: skip
-        print("\nWithout → with --lyrics:\n")
+        print(f"\nWithout → with {name}:\n")
         print(table(pairs, list(pairs[0])))
         for kind in ("speech", "singing"):
             gs = [(g, without[g["input"], g["target"]]) for g in guided if g["kind"] == kind]

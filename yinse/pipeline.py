@@ -105,6 +105,20 @@ def checked_key_shift(key_shift: float | str) -> float | str:
     return value
 
 
+def checked_clarity(clarity: float) -> float:
+    """``--clarity`` as a request holds it: a share from 0 to CLARITY_MAX."""
+    from .convert.convert import CLARITY_MAX
+
+    try:
+        value = float(clarity)
+    except (TypeError, ValueError):
+        raise InputError(f"--clarity '{clarity}' is not a number (0 to {CLARITY_MAX})") from None
+    if not 0 <= value <= CLARITY_MAX:
+        raise InputError(f"--clarity {clarity} is outside 0..{CLARITY_MAX}: 0 keeps the target's frames as they are; "
+                         f"more gave no clearer words and less of the target's voice")  # fmt: skip
+    return value
+
+
 @dataclass(frozen=True)
 class SpeakRequest:
     text: str
@@ -310,15 +324,19 @@ class ConvertRequest:
     #: The words the input says or sings: each phone is then played by the target's own
     #: recording of that phone (:mod:`yinse.convert.lyrics`).
     lyrics: str | None = None
+    #: The share of the input's own articulation kept (:data:`~yinse.convert.convert.CLARITY_MAX`
+    #: at most): clearer words for less of the target's timbre.
+    clarity: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key_shift", checked_key_shift(self.key_shift))
+        object.__setattr__(self, "clarity", checked_clarity(self.clarity))
 
     def render_id(self, source_sha256: str) -> str:
         return _hash({"kind": "convert", "source_sha256": source_sha256, "target": self.target,
                       "key_shift": self.key_shift, "keep_breath": self.keep_breath,
                       "explicit_label": self.explicit_label, "lyrics": self.lyrics,
-                      "engine": __version__})  # fmt: skip
+                      "clarity": self.clarity, "engine": __version__})  # fmt: skip
 
 
 def convert_to_file(
@@ -339,14 +357,15 @@ def convert_to_file(
     permit = open_voice(request.target, "convert")
     converted = convert(source, target_for(permit.voice), key_shift=request.key_shift,
                         keep_breath=request.keep_breath, progress=progress, lyrics=lyrics,
-                        target_reads=reads_for_itself(permit.voice))  # fmt: skip
+                        target_reads=reads_for_itself(permit.voice), clarity=request.clarity)  # fmt: skip
     audio, sr = finalize_audio(converted.audio, converted.sr)
     source_sha = file_sha256(request.source_path)
     render_id = permit.render_id(request.render_id(source_sha))
     provenance = Provenance(
         render_id, "convert", voice=request.target, consent_id=permit.consent_id,
         settings={"source": source.name, "source_sha256": source_sha, "key_shift": converted.key_shift,
-                  "keep_breath": request.keep_breath, "lyrics_guided": request.lyrics is not None},
+                  "keep_breath": request.keep_breath, "lyrics_guided": request.lyrics is not None,
+                  "clarity": request.clarity},
     )  # fmt: skip
     del source, converted  # the output stage needs memory of its own (10 minutes: ~100 MB a copy)
     spoken = _spoken_prompt(permit.voice.language, sr) if request.explicit_label else None

@@ -228,6 +228,16 @@ class FeatureWarp:
             levels[:, d] = np.interp(x[:, d], self.quantiles[:, d], WARP_LEVELS)
         return ndtri(levels)
 
+    def onto(self, other: FeatureWarp, coded_sp: np.ndarray) -> np.ndarray:
+        """Cepstra 1..MATCH_DIMS of ``coded_sp`` (this speaker's) moved to where they stand
+        in ``other``'s distribution: each cepstrum quantile-mapped, so a frame keeps its rank
+        among its speaker's sounds and takes the other speaker's values."""
+        x = np.asarray(coded_sp, np.float64)[:, 1 : MATCH_DIMS + 1]
+        moved = np.empty_like(x)
+        for d in range(x.shape[1]):
+            moved[:, d] = np.interp(x[:, d], self.quantiles[:, d], other.quantiles[:, d])
+        return moved
+
 
 def _context(x: np.ndarray) -> np.ndarray:
     padded = np.pad(x, ((CONTEXT_FRAMES, CONTEXT_FRAMES), (0, 0)), mode="edge")
