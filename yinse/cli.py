@@ -264,7 +264,7 @@ def convert(
     key: str = typer.Option("0", "--key", help="semitones, e.g. +3, or 'auto' (to the target's speaking pitch)"),
     keep_breath: bool = typer.Option(False, "--keep-breath", help="keep the singer's own breaths"),
     lyrics: Path | None = typer.Option(None, "--lyrics", help="the words it says or sings (UTF-8 text, up to 2 min of audio): baker or joe says them itself on the input's timing; an enrolled voice's own phones play them"),
-    clarity: float = typer.Option(0.0, "--clarity", help="0 to 0.5: share of the input's own articulation kept where no lyrics guide the frames; clearer words, less of the target's timbre (at 0.5 pocketsphinx's word errors on our English clips fell from 89-95 % to 53-69 %)"),
+    clarity: float = typer.Option(0.0, "--clarity", help="0 to 0.5: share of the input's own articulation kept where no lyrics guide the frames; clearer words, less of the target's timbre (at 0.5: pocketsphinx's word errors on 20 English sentences 100 % -> 31 %, likeness to the target 0.69 -> 0.65)"),
     explicit_label: bool = typer.Option(False, "--explicit-label", help="add the audible AI notice at start and end"),
 ) -> None:
     """Sing or say a recording again in another (consented) voice, keeping melody and timing."""
