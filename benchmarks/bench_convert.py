@@ -29,7 +29,7 @@ recordings are joe saying held-out script lines.
   recordings with a band rendered by Yinse in each of six styles mixed in at −12, −6 and
   0 dB (band loudness against the voice): share of each refused.
 
-    python -m benchmarks.bench_convert [--json out.json] [--lyrics] [--clarity 0.35] [--skip-accompaniment]
+    python -m benchmarks.bench_convert [--json out.json] [--lyrics] [--clarity 0.5] [--skip-accompaniment]
     python -m benchmarks.bench_convert --accompaniment-only
 """
 

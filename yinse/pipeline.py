@@ -115,7 +115,7 @@ def checked_clarity(clarity: float) -> float:
         raise InputError(f"--clarity '{clarity}' is not a number (0 to {CLARITY_MAX})") from None
     if not 0 <= value <= CLARITY_MAX:
         raise InputError(f"--clarity {clarity} is outside 0..{CLARITY_MAX}: 0 keeps the target's frames as they are; "
-                         f"more gave no clearer words and less of the target's voice")  # fmt: skip
+                         "more gave no clearer words and less of the target's voice")  # fmt: skip
     return value
 
 
