@@ -407,11 +407,16 @@ def joe_says(text: str) -> BaseFrames:
 
 
 def test_speech_mixes_a_share_of_the_base_voice_moved_to_the_owner(consented_home):
-    """A clone's speech mixes SPEECH_BASE_SHARE of the base voice's own envelope, moved to
-    the owner's cepstral statistics, into the owner's units (for words): on voiced frames
-    the share moves the envelope that far towards the moved base envelope (measured here:
-    0.232 → 0.190 at 0.2; all the way, 0.051, what smoothing and re-coding leave)."""
-    from yinse.voices.timbre import MATCH_DIMS, SPEECH_BASE_SHARE, code_envelope, normalised_cepstra
+    """A clone's speech mixes SPEECH_BASE_SHARE of the base voice's own envelope (its broad
+    shape, cepstra 1..SPEECH_BASE_DIMS), moved to the owner's cepstral statistics, into the
+    owner's units (for words): on voiced frames the share moves those cepstra that far
+    towards the moved base envelope, and leaves the finer ones the units'."""
+    from yinse.voices.timbre import (
+        SPEECH_BASE_DIMS,
+        SPEECH_BASE_SHARE,
+        code_envelope,
+        normalised_cepstra,
+    )
 
     bank = enrolled_bank()
     base = joe_says("A quiet river runs past the old mill every morning.")
@@ -420,13 +425,18 @@ def test_speech_mixes_a_share_of_the_base_voice_moved_to_the_owner(consented_hom
     moved = normalised_cepstra(coded, bank.base_mean, bank.base_std) * std + mean
     voiced = f0 > 0
 
-    def distance(share: float) -> float:
-        out, _ = bank.convert(f0, sp, said.sr, phones=said.phones, speech_times_s=t, base_share=share)
-        return float(np.mean(np.abs(code_envelope(out, said.sr)[voiced, 1 : MATCH_DIMS + 1] - moved[voiced])))
+    broad, fine = slice(0, SPEECH_BASE_DIMS), slice(SPEECH_BASE_DIMS, None)
 
-    units, mixed, base = distance(0.0), distance(SPEECH_BASE_SHARE), distance(1.0)
+    def distance(share: float, part: slice) -> float:
+        out, _ = bank.convert(f0, sp, said.sr, phones=said.phones, speech_times_s=t, base_share=share)
+        envelope = code_envelope(out, said.sr)[voiced, 1 : 1 + moved.shape[1]]
+        return float(np.mean(np.abs(envelope[:, part] - moved[voiced][:, part])))
+
+    units, mixed, base = distance(0.0, broad), distance(SPEECH_BASE_SHARE, broad), distance(1.0, broad)
     assert base < 0.3 * units, (base, units)
     assert (1 - SPEECH_BASE_SHARE) * units * 0.9 < mixed < (1 - SPEECH_BASE_SHARE) * units * 1.1, (mixed, units)
+    # The finer cepstra stay the units' whatever the share.
+    assert distance(1.0, fine) == pytest.approx(distance(0.0, fine), rel=0.02)
 
 
 def test_units_are_chosen_to_join_smoothly(consented_home, monkeypatch):

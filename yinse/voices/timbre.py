@@ -79,7 +79,11 @@ WEAK_FRAME_DB = 20.0
 #: cut from different sentences blur words.  cathy, 20 held-out sentences (resemblyzer to
 #: her / pocketsphinx WER): 0 → 0.799 / 0.73, 0.2 → 0.794 / 0.61, 0.3 → 0.789 / 0.58,
 #: 0.5 → 0.749 / 0.45, 1 → 0.654 / 0.41.  Singing keeps 0 (0.3 cost it 0.03–0.04).
-SPEECH_BASE_SHARE = 0.2
+#: Only cepstra 1..SPEECH_BASE_DIMS are mixed: the broad shape carries the words, the finer
+#: cepstra more of the voice.  cathy, two held-out sets of 20: 0.2 of 1–24 0.797 / 43 % and
+#: 0.811 / 49 %; 0.3 of 1–12 0.798 / 42 % and 0.809 / 41 % (docs/BENCHMARKS.md).
+SPEECH_BASE_SHARE = 0.3
+SPEECH_BASE_DIMS = 12
 #: A clone's speech takes this share of its level contour (c0, the frame's mean log power)
 #: from the base voice, moved to the person's loud-frame mean and spread, by base voice: the
 #: units' levels come from other sentences and blur which syllable carries the stress.  Held
@@ -403,8 +407,9 @@ class TimbreBank:
         self, position: np.ndarray, coded: np.ndarray, base_share: float = 0.0, level_share: float = 0.0
     ) -> tuple[np.ndarray, np.ndarray]:
         """WORLD envelope and aperiodicity of the person's frames at ``position``;
-        ``base_share`` of the base voice's own envelope (``coded``), moved to the person's
-        cepstral statistics, is mixed in (see :data:`SPEECH_BASE_SHARE`), and ``level_share``
+        ``base_share`` of the base voice's own envelope (``coded``, its cepstra
+        1..SPEECH_BASE_DIMS), moved to the person's cepstral statistics, is mixed in (see
+        :data:`SPEECH_BASE_SHARE`), and ``level_share``
         of its level contour, moved to the person's level (:data:`SPEECH_LEVEL_SHARE`)."""
         from scipy.ndimage import uniform_filter1d
 
@@ -412,7 +417,8 @@ class TimbreBank:
         if base_share:
             mean, std = self.target_stats
             moved = normalised_cepstra(coded, self.base_mean, self.base_std) * std + mean
-            env[:, 1 : MATCH_DIMS + 1] = (1 - base_share) * env[:, 1 : MATCH_DIMS + 1] + base_share * moved
+            dims = slice(1, 1 + SPEECH_BASE_DIMS)
+            env[:, dims] = (1 - base_share) * env[:, dims] + base_share * moved[:, :SPEECH_BASE_DIMS]
         if level_share:
             (base_mean, base_std), (mean, std) = level_stats(coded[:, 0]), self.target_level
             moved_level = (coded[:, 0] - base_mean) / base_std * std + mean
