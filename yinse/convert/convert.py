@@ -232,7 +232,7 @@ class _Playing:
             position[rest] = self.matcher.choose(coded[rest], voiced[rest], self.warp)
         env, aper = bank.frames_at(np.maximum(position, 0.0))
         if self.clarity > 0 and rest.any():
-            own = self.warp.onto(bank.target_warp, coded[rest])[:, :CLARITY_DIMS]
+            own = self.warp.onto(bank.target_warp, coded[rest], CLARITY_DIMS)
             dims = slice(1, 1 + CLARITY_DIMS)
             env[rest, dims] += self.clarity * (own - env[rest, dims])
         if covered.any():

@@ -232,11 +232,11 @@ class FeatureWarp:
             levels[:, d] = np.interp(x[:, d], self.quantiles[:, d], WARP_LEVELS)
         return ndtri(levels)
 
-    def onto(self, other: FeatureWarp, coded_sp: np.ndarray) -> np.ndarray:
-        """Cepstra 1..MATCH_DIMS of ``coded_sp`` (this speaker's) moved to where they stand
-        in ``other``'s distribution: each cepstrum quantile-mapped, so a frame keeps its rank
+    def onto(self, other: FeatureWarp, coded_sp: np.ndarray, dims: int = MATCH_DIMS) -> np.ndarray:
+        """Cepstra 1..``dims`` of ``coded_sp`` (this speaker's) moved to where they stand in
+        ``other``'s distribution: each cepstrum quantile-mapped, so a frame keeps its rank
         among its speaker's sounds and takes the other speaker's values."""
-        x = np.asarray(coded_sp, np.float64)[:, 1 : MATCH_DIMS + 1]
+        x = np.asarray(coded_sp, np.float64)[:, 1 : dims + 1]
         moved = np.empty_like(x)
         for d in range(x.shape[1]):
             moved[:, d] = np.interp(x[:, d], self.quantiles[:, d], other.quantiles[:, d])
@@ -409,8 +409,8 @@ class TimbreBank:
         """WORLD envelope and aperiodicity of the person's frames at ``position``;
         ``base_share`` of the base voice's own envelope (``coded``, its cepstra
         1..SPEECH_BASE_DIMS), moved to the person's cepstral statistics, is mixed in (see
-        :data:`SPEECH_BASE_SHARE`), and ``level_share``
-        of its level contour, moved to the person's level (:data:`SPEECH_LEVEL_SHARE`)."""
+        :data:`SPEECH_BASE_SHARE`), and ``level_share`` of its level contour, moved to the
+        person's level (:data:`SPEECH_LEVEL_SHARE`)."""
         from scipy.ndimage import uniform_filter1d
 
         env, aper = self.frames_at(position)
