@@ -388,3 +388,22 @@ def test_feature_warp_matches_frames_by_rank_where_mean_and_spread_do_not():
     # sounds and takes the target's values: here the curve undone (exp(z) back to z).
     moved = FeatureWarp.of([source]).onto(FeatureWarp.of([target]), source)
     assert np.median(np.abs(moved - np.log(source[:, 1 : MATCH_DIMS + 1]))) < 0.1
+
+
+def test_the_automatic_key_plays_as_the_same_key_given(in_home, shared_data):
+    """With --key auto the input's pitch is measured beside the analysis and applied when the
+    chunks are played: the audio is the same as with that key given, and the built-in bank
+    (with its frame index) is loaded once per process."""
+    from yinse.convert.convert import convert
+    from yinse.convert.targets import builtin_bank
+    from yinse.voices import get_voice
+
+    joe = get_voice("joe")
+    bank = builtin_bank(joe)
+    assert builtin_bank(joe) is bank
+    speech = sorted((shared_data / "speech" / "en" / "cathy").glob("*.flac"))[-2]
+    source = read_input(speech)
+    auto = convert(source, bank, key_shift="auto")
+    assert auto.key_shift != 0 and auto.input_median_hz > 100  # cathy is moved down towards joe
+    given = convert(source, bank, key_shift=auto.key_shift)
+    assert np.array_equal(auto.audio, given.audio)

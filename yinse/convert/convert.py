@@ -20,6 +20,7 @@ frames whose unit has the other voicing are still chosen frame by frame.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +28,6 @@ import numpy as np
 from ..core.audio import resample
 from ..voices.speaking_pitch import speaking_pitch_hz, typical_pitch_hz
 from ..voices.timbre import (
-    CANDIDATES,
     FRAME_S,
     SMOOTH_FRAMES,
     FeatureWarp,
@@ -76,25 +76,6 @@ class Conversion:
     input_median_hz: float
 
 
-class FrameMatcher:
-    """Nearest target frames for speaker-normalised input frames: the target's own frames,
-    each speaker's warped by their own distribution (:class:`FeatureWarp`), indexed once."""
-
-    def __init__(self, bank: TimbreBank) -> None:
-        import faiss
-
-        self.bank = bank
-        feats = bank.project(bank.target_warp(bank.target_sp), bank.target_f0 > 0)
-        self.index = faiss.IndexFlatL2(feats.shape[1])
-        self.index.add(np.ascontiguousarray(feats, dtype=np.float32))
-
-    def choose(self, coded: np.ndarray, voiced: np.ndarray, warp: FeatureWarp) -> np.ndarray:
-        """The target frame index for every input frame; ``warp`` is the input speaker's."""
-        query = np.ascontiguousarray(self.bank.project(warp(coded), voiced), dtype=np.float32)
-        squared, cand = self.index.search(query, CANDIDATES)
-        return self.bank.best_path(squared, cand, voiced)
-
-
 def auto_key(input_hz: float, target_hz: float) -> float:
     """Whole semitones that bring the input's typical pitch to the target's speaking
     pitch: a voice sounds most like itself at its own pitch.  (Telling singing from speech
@@ -126,42 +107,55 @@ def convert(
     sr = bank.sr
     x_all = resample(source.audio.astype(np.float64), source.sr, sr)
     bounds = chunk_bounds(x_all, sr)
-    # First pass: F0 of every chunk; the second pass needs the input speaker's cepstral
-    # statistics over all chunks before any frame is matched.
-    analysed, typical_hz = track_pitch(x_all, bounds, sr)
-    if key_shift == "auto":
-        median_hz = speaking_pitch_hz(source.audio, source.sr)
-        shift = auto_key(median_hz, bank.typical_hz)
-    else:
-        median_hz = typical_hz
-        shift = float(key_shift)
+    with ThreadPoolExecutor(1) as pool:
+        # The automatic key's Harvest (a third of a short clip's conversion) runs beside the
+        # analysis and the first chunk's frame choice: pyworld releases the GIL, and the key
+        # is needed only when the first chunk is played.
+        input_pitch = pool.submit(speaking_pitch_hz, source.audio, source.sr) if key_shift == "auto" else None
+        # First pass: F0 of every chunk; the second pass needs the input speaker's cepstral
+        # statistics over all chunks before any frame is matched.
+        analysed, typical_hz = track_pitch(x_all, bounds, sr)
+        coded_chunks, stats_frames = [], []
+        for (start, end), (f0, t) in zip(bounds, analysed):
+            x = np.ascontiguousarray(x_all[start:end])
+            coded = code_envelope(pyworld.cheaptrick(x, f0, t, sr), sr)
+            coded_chunks.append(coded)
+            stats_frames.append(coded[:: max(1, len(coded) // 4000)])
+        top_db = float(np.percentile(np.concatenate([c[:, 0] for c in coded_chunks]), 99)) * 10 / np.log(10)
+        playing = _Playing(bank, cepstral_stats(stats_frames), FeatureWarp.of(stats_frames), top_db, keep_breath,
+                           clarity)  # fmt: skip
+        guide = (lyric_guide(lyrics, np.concatenate(coded_chunks), playing.stats, sr, bank, target_reads=target_reads)
+                 if lyrics else None)  # fmt: skip
 
-    coded_chunks, stats_frames = [], []
-    for (start, end), (f0, t) in zip(bounds, analysed):
-        x = np.ascontiguousarray(x_all[start:end])
-        sp = pyworld.cheaptrick(x, f0, t, sr)
-        coded = code_envelope(sp, sr)
-        coded_chunks.append(coded)
-        stats_frames.append(coded[:: max(1, len(coded) // 4000)])
-    top_db = float(np.percentile(np.concatenate([c[:, 0] for c in coded_chunks]), 99)) * 10 / np.log(10)
-    playing = _Playing(FrameMatcher(bank), cepstral_stats(stats_frames), FeatureWarp.of(stats_frames), shift,
-                       top_db, keep_breath, clarity)  # fmt: skip
-    guide = (lyric_guide(lyrics, np.concatenate(coded_chunks), playing.stats, sr, bank, target_reads=target_reads)
-             if lyrics else None)  # fmt: skip
-
-    out = np.zeros(len(x_all))
-    for k, ((start, end), (f0, times), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
-        t0, t1 = start / sr, end / sr
-        if guide and guide.reading:
-            chunk = playing.chunk(x_all[start:end], f0, times, coded, reading=guide.reading_frames(times + t0, f0 > 0))
-        else:
-            phones = [(p, s - t0, e - t0) for p, s, e in guide.phones if e > t0 and s < t1] if guide else []
-            chunk = playing.chunk(x_all[start:end], f0, times, coded, phones=phones)
-        length = min(len(chunk), end - start)  # WORLD may return a few samples more or less
-        out[start : start + length] += chunk[:length]
-        if progress:
-            progress(k + 1, len(bounds))
+        out = np.zeros(len(x_all))
+        shift, median_hz = None, typical_hz
+        for k, ((start, end), (f0, times), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
+            t0, t1 = start / sr, end / sr
+            if guide and guide.reading:
+                sp, ap, f0_played = playing.frames(x_all[start:end], f0, times, coded,
+                                                   reading=guide.reading_frames(times + t0, f0 > 0))  # fmt: skip
+            else:
+                phones = [(p, s - t0, e - t0) for p, s, e in guide.phones if e > t0 and s < t1] if guide else []
+                sp, ap, f0_played = playing.frames(x_all[start:end], f0, times, coded, phones=phones)
+            if shift is None:
+                shift, median_hz = _key(key_shift, input_pitch, typical_hz, bank)
+            chunk = pyworld.synthesize(f0_played * 2 ** (shift / 12), sp, ap, sr, FRAME_S * 1000)
+            length = min(len(chunk), end - start)  # WORLD may return a few samples more or less
+            out[start : start + length] += chunk[:length]
+            if progress:
+                progress(k + 1, len(bounds))
+        if shift is None:
+            shift, median_hz = _key(key_shift, input_pitch, typical_hz, bank)
     return Conversion(out.astype(np.float32), sr, shift, median_hz)
+
+
+def _key(key_shift: float | str, input_pitch: Future | None, typical_hz: float, bank: TimbreBank) -> tuple[float, float]:
+    """The key shift and the input pitch reported with it: with ``--key auto``, Harvest's
+    typical pitch of the input (``input_pitch``) brought to the target's speaking pitch."""
+    if input_pitch is None:
+        return float(key_shift), typical_hz
+    median_hz = input_pitch.result()
+    return auto_key(median_hz, bank.typical_hz), median_hz
 
 
 def track_pitch(x_all: np.ndarray, bounds, sr: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
@@ -181,28 +175,28 @@ def _pitch_track(x_all: np.ndarray, bounds, sr: int, floor_hz: float) -> list[tu
 
 @dataclass(frozen=True)
 class _Playing:
-    """What every chunk of one conversion shares: the target's frames (``matcher``), the
+    """What every chunk of one conversion shares: the target's ``bank``, the
     input speaker's cepstral ``stats`` (for units, which hold the base voice's features) and
-    :class:`FeatureWarp` (for frame choice), the key ``shift``, the input's loudest level and
-    whether breaths are kept, and the ``clarity`` share of the input's own envelope."""
+    :class:`FeatureWarp` (for frame choice), the input's loudest level, whether breaths are
+    kept, and the ``clarity`` share of the input's own envelope."""
 
-    matcher: FrameMatcher
+    bank: TimbreBank
     stats: tuple[np.ndarray, np.ndarray]
     warp: FeatureWarp
-    shift: float
     top_db: float
     keep_breath: bool
     clarity: float = 0.0
 
-    def chunk(self, x, f0, times, coded, *, phones=(), reading=None) -> np.ndarray:
-        """One chunk re-voiced; ``times``: its frames' times (DIO's); ``phones`` (label,
-        start_s, end_s in the chunk) from lyrics, played by units; ``reading``: a built-in
-        target's own reading of the lyrics at these frames (envelope, aperiodicity, and which
+    def frames(self, x, f0, times, coded, *, phones=(), reading=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One chunk's WORLD frames in the target's timbre: envelope, aperiodicity, and the
+        input's F0 where it is played (before the key shift).  ``times``: its frames' times
+        (DIO's); ``phones`` (label, start_s, end_s in the chunk) from lyrics, played by units;
+        ``reading``: a built-in target's own reading of the lyrics at these frames (envelope, aperiodicity, and which
         frames it covers: :meth:`LyricGuide.reading_frames`)."""
         import pyworld
         from scipy.ndimage import uniform_filter1d
 
-        bank, sr = self.matcher.bank, self.matcher.bank.sr
+        bank, sr = self.bank, self.bank.sr
         level_db = coded[:, 0] * 10 / np.log(10)
         voiced = f0 > 0
         active = level_db > self.top_db - SILENCE_DB
@@ -229,7 +223,7 @@ class _Playing:
             position[~active | ~core | (unit_voiced != voiced)] = -1.0
         rest = active & (position < 0) & ~covered
         if rest.any():
-            position[rest] = self.matcher.choose(coded[rest], voiced[rest], self.warp)
+            position[rest] = bank.nearest_own(coded[rest], voiced[rest], self.warp)
         env, aper = bank.frames_at(np.maximum(position, 0.0))
         if self.clarity > 0 and rest.any():
             own = self.warp.onto(bank.target_warp, coded[rest], CLARITY_DIMS)
@@ -249,5 +243,4 @@ class _Playing:
                 sp[breath] = own_sp[breath]
                 ap[breath] = 1.0 - 1e-6
         sp[~active] = sp[~active] * 1e-6
-        f0_out = np.where(voiced & active, f0 * 2 ** (self.shift / 12), 0.0)
-        return pyworld.synthesize(f0_out, sp, ap, sr, FRAME_S * 1000)
+        return sp, ap, np.where(voiced & active, f0, 0.0)

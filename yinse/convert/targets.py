@@ -25,6 +25,9 @@ from ..voices.timbre import TimbreBank, build_bank, world_features
 
 #: Script lines a built-in voice reads for its conversion bank (joe: 76 s, pauses included).
 BUILTIN_BANK_LINES = 24
+#: Built-in banks loaded in this process, by folder (a bank folder never changes once made),
+#: so that their frame index (:attr:`TimbreBank.own_index`) is built once per process.
+_loaded: dict[Path, TimbreBank] = {}
 
 
 def target_for(voice: Voice) -> TimbreBank:
@@ -49,8 +52,10 @@ def builtin_bank(voice: Voice, *, lines: int = BUILTIN_BANK_LINES) -> TimbreBank
     # "units-pitch": banks with phone units (for --lyrics) and a stored speaking pitch; older
     # ones are built again.
     folder = data_home() / "banks" / "builtin" / f"{voice.name}-{lines}-{__version__}-units-pitch"
+    if folder in _loaded:
+        return _loaded[folder]
     if (folder / "bank.json").is_file():
-        return TimbreBank.load(folder)
+        return _loaded.setdefault(folder, TimbreBank.load(folder))
     feats, paths, said, phones = [], [], [], []
     sr = None
     for line in script_lines(voice.language)[:lines]:
@@ -74,4 +79,4 @@ def builtin_bank(voice: Voice, *, lines: int = BUILTIN_BANK_LINES) -> TimbreBank
         shutil.rmtree(tmp, ignore_errors=True)
         if not (folder / "bank.json").is_file():  # another process finished it first
             raise
-    return TimbreBank.load(folder)
+    return _loaded.setdefault(folder, TimbreBank.load(folder))

@@ -365,6 +365,27 @@ class TimbreBank:
             self._faiss = index
         return self._faiss
 
+    @cached_property
+    def own_index(self):
+        """Exact nearest-neighbour search over the person's own frames, each warped by their
+        distribution (:attr:`target_warp`) and projected: what a conversion's input is
+        matched against.  Built once per loaded bank (0.3 s for 6 minutes of recordings),
+        so a process that converts again (the service, the studio) does not pay it again."""
+        import faiss
+
+        feats = self.project(self.target_warp(self.target_sp), self.target_f0 > 0)
+        index = faiss.IndexFlatL2(feats.shape[1])
+        index.add(np.ascontiguousarray(feats, dtype=np.float32))
+        return index
+
+    def nearest_own(self, coded_sp: np.ndarray, voiced: np.ndarray, warp: FeatureWarp) -> np.ndarray:
+        """The person's frame to play for each frame of another speaker (a conversion's
+        input), matched by where each frame stands among its own speaker's sounds (``warp``:
+        that speaker's :class:`FeatureWarp`), then the Viterbi pass."""
+        query = np.ascontiguousarray(self.project(warp(coded_sp), voiced), dtype=np.float32)
+        squared, cand = self.own_index.search(query, CANDIDATES)
+        return self.best_path(squared, cand, voiced)
+
     def _recording_of(self, frames: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.target_starts, frames, side="right") - 1
 
