@@ -370,7 +370,7 @@ class TimbreBank:
         """Exact nearest-neighbour search over the person's own frames, each warped by their
         distribution (:attr:`target_warp`) and projected: what a conversion's input is
         matched against.  Built once per loaded bank (0.3 s for 6 minutes of recordings),
-        so a process that converts again (the service, the studio) does not pay it again."""
+        so a process that converts again (a Python program, the benchmark) does not pay it again."""
         import faiss
 
         feats = self.project(self.target_warp(self.target_sp), self.target_f0 > 0)
