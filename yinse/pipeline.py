@@ -355,7 +355,8 @@ def convert_to_file(
     # Bad lyrics are refused before the target's bank is opened (or built, for joe/baker).
     lyrics = check_lyrics(request.lyrics, source.duration_s) if request.lyrics is not None else None
     permit = open_voice(request.target, "convert")
-    converted = convert(source, target_for(permit.voice), key_shift=request.key_shift,
+    bank = target_for(permit.voice)
+    converted = convert(source, bank, key_shift=request.key_shift,
                         keep_breath=request.keep_breath, progress=progress, lyrics=lyrics,
                         target_reads=reads_for_itself(permit.voice), clarity=request.clarity)  # fmt: skip
     audio, sr = finalize_audio(converted.audio, converted.sr)
@@ -367,11 +368,31 @@ def convert_to_file(
                   "keep_breath": request.keep_breath, "lyrics_guided": request.lyrics is not None,
                   "clarity": request.clarity},
     )  # fmt: skip
+    note = convert_key_note(request.key_shift, converted, request.target, bank.typical_hz)
     del source, converted  # the output stage needs memory of its own (10 minutes: ~100 MB a copy)
     spoken = _spoken_prompt(permit.voice.language, sr) if request.explicit_label else None
     record = publish(audio, sr, out_path, provenance, explicit_label=request.explicit_label, spoken_prompt=spoken)
     permit.audit(render_id, Path(out_path).name)
-    return record
+    return replace(record, notes=(*record.notes, note)) if note else record
+
+
+def convert_key_note(key_shift: float | str, converted, target: str, target_hz: float) -> str | None:
+    """What the key did to a conversion: the shift ``--key auto`` chose and why, or a note
+    when a given key leaves the input far from where the target speaks (a conversion
+    sounds most like its target at the target's own pitch: docs/BENCHMARKS.md)."""
+    if converted.input_median_hz <= 0 or target_hz <= 0:
+        return None
+    where = f"where '{target}' speaks ({target_hz:.0f} Hz)"
+    if key_shift == "auto":
+        return (f"--key auto moved it {converted.key_shift:+.0f} semitones, from its typical pitch "
+                f"({converted.input_median_hz:.0f} Hz) to {where}")  # fmt: skip
+    away = converted.key_shift - converted.auto_key_shift
+    if abs(away) < KEY_ADVICE_SEMITONES:
+        return None
+    moved = f", moved {converted.key_shift:+g} semitones," if converted.key_shift else ""
+    return (f"its typical pitch ({converted.input_median_hz:.0f} Hz){moved} sits {abs(away):.0f} semitones "
+            f"{'above' if away > 0 else 'below'} {where}; --key auto ({converted.auto_key_shift:+.0f}) moves it "
+            "there")  # fmt: skip
 
 
 def _spoken_prompt(language: str, sr: int) -> np.ndarray | None:

@@ -51,6 +51,7 @@ def test_singing_converted_into_joe_keeps_its_melody(in_home, singing, tmp_path)
     assert report["watermark"]["payload"] == record.payload_hex
     shift = _shift_of(record)
     assert -20 <= shift <= -10  # an alto (about 210 Hz) moved down to joe's speaking pitch
+    assert f"--key auto moved it {shift:+.0f} semitones" in record.notes[-1] and "'joe' speaks" in record.notes[-1]
     cents, vuv = melody_kept(x, sr_in, y, sr_out, shift)
     assert cents <= 25, cents
     assert vuv >= 0.85, vuv
@@ -60,10 +61,13 @@ def test_singing_converted_into_joe_keeps_its_melody(in_home, singing, tmp_path)
 def test_speech_through_the_cli_with_a_fixed_key(in_home, shared_data, tmp_path):
     speech = sorted((shared_data / "speech" / "en" / "cathy").glob("*.flac"))[-1]
     out = tmp_path / "said.mp3"
-    result = runner.invoke(app, ["convert", str(speech), "--to", "joe", "-o", str(out), "--key", "-3",
+    result = runner.invoke(app, ["convert", str(speech), "--to", "joe", "-o", str(out), "--key", "+3",
                                  "--keep-breath"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert out.is_file() and "payload" in result.output
+    # cathy (about 160 Hz) moved up is far above where joe speaks: the user is told
+    assert "moved +3 semitones, sits" in result.output and "above where 'joe' speaks" in result.output
+    assert "--key auto (-" in result.output
 
 
 def test_long_input_is_converted_in_parts(in_home, singing, tmp_path, monkeypatch):

@@ -20,7 +20,7 @@ frames whose unit has the other voicing are still chosen frame by frame.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,8 +72,11 @@ class Conversion:
     audio: np.ndarray
     sr: int
     key_shift: float
-    #: The input's typical pitch (see :func:`typical_pitch_hz`), for reports.
+    #: The input's typical pitch (Harvest: :func:`speaking_pitch_hz`), for reports.
     input_median_hz: float
+    #: The shift ``--key auto`` gives (or gave): the input's typical pitch to the target's
+    #: speaking pitch, so a report can say how far a given key is from it.
+    auto_key_shift: float = 0.0
 
 
 def auto_key(input_hz: float, target_hz: float) -> float:
@@ -108,13 +111,14 @@ def convert(
     x_all = resample(source.audio.astype(np.float64), source.sr, sr)
     bounds = chunk_bounds(x_all, sr)
     with ThreadPoolExecutor(1) as pool:
-        # The automatic key's Harvest (a third of a short clip's conversion) runs beside the
-        # analysis and the first chunk's frame choice: pyworld releases the GIL, and the key
-        # is needed only when the first chunk is played.
-        input_pitch = pool.submit(speaking_pitch_hz, source.audio, source.sr) if key_shift == "auto" else None
+        # The input's pitch by Harvest (for --key auto, and for the report of any key: a
+        # third of a short clip's conversion) runs beside the analysis and the first chunk's
+        # frame choice: pyworld releases the GIL, and the key is needed only when the first
+        # chunk is played.
+        input_pitch = pool.submit(speaking_pitch_hz, source.audio, source.sr)
         # First pass: F0 of every chunk; the second pass needs the input speaker's cepstral
         # statistics over all chunks before any frame is matched.
-        analysed, typical_hz = track_pitch(x_all, bounds, sr)
+        analysed, _ = track_pitch(x_all, bounds, sr)
         coded_chunks, stats_frames = [], []
         for (start, end), (f0, t) in zip(bounds, analysed):
             x = np.ascontiguousarray(x_all[start:end])
@@ -128,7 +132,7 @@ def convert(
                  if lyrics else None)  # fmt: skip
 
         out = np.zeros(len(x_all))
-        shift, median_hz = None, typical_hz
+        shift = None if key_shift == "auto" else float(key_shift)
         for k, ((start, end), (f0, times), coded) in enumerate(zip(bounds, analysed, coded_chunks)):
             t0, t1 = start / sr, end / sr
             if guide and guide.reading:
@@ -138,24 +142,15 @@ def convert(
                 phones = [(p, s - t0, e - t0) for p, s, e in guide.phones if e > t0 and s < t1] if guide else []
                 sp, ap, f0_played = playing.frames(x_all[start:end], f0, times, coded, phones=phones)
             if shift is None:
-                shift, median_hz = _key(key_shift, input_pitch, typical_hz, bank)
+                shift = auto_key(input_pitch.result(), bank.typical_hz)
             chunk = pyworld.synthesize(f0_played * 2 ** (shift / 12), sp, ap, sr, FRAME_S * 1000)
             length = min(len(chunk), end - start)  # WORLD may return a few samples more or less
             out[start : start + length] += chunk[:length]
             if progress:
                 progress(k + 1, len(bounds))
-        if shift is None:
-            shift, median_hz = _key(key_shift, input_pitch, typical_hz, bank)
-    return Conversion(out.astype(np.float32), sr, shift, median_hz)
-
-
-def _key(key_shift: float | str, input_pitch: Future | None, typical_hz: float, bank: TimbreBank) -> tuple[float, float]:
-    """The key shift and the input pitch reported with it: with ``--key auto``, Harvest's
-    typical pitch of the input (``input_pitch``) brought to the target's speaking pitch."""
-    if input_pitch is None:
-        return float(key_shift), typical_hz
-    median_hz = input_pitch.result()
-    return auto_key(median_hz, bank.typical_hz), median_hz
+        input_hz = input_pitch.result()
+    auto = auto_key(input_hz, bank.typical_hz)
+    return Conversion(out.astype(np.float32), sr, auto if shift is None else shift, input_hz, auto)
 
 
 def track_pitch(x_all: np.ndarray, bounds, sr: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
