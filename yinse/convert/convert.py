@@ -186,8 +186,8 @@ class _Playing:
         """One chunk's WORLD frames in the target's timbre: envelope, aperiodicity, and the
         input's F0 where it is played (before the key shift).  ``times``: its frames' times
         (DIO's); ``phones`` (label, start_s, end_s in the chunk) from lyrics, played by units;
-        ``reading``: a built-in target's own reading of the lyrics at these frames (envelope, aperiodicity, and which
-        frames it covers: :meth:`LyricGuide.reading_frames`)."""
+        ``reading``: a built-in target's own reading of the lyrics at these frames (envelope,
+        aperiodicity, and which frames it covers: :meth:`LyricGuide.reading_frames`)."""
         import pyworld
         from scipy.ndimage import uniform_filter1d
 

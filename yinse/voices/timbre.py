@@ -358,11 +358,7 @@ class TimbreBank:
         """Exact nearest-neighbour search over the keys (faiss: ~8x faster than numpy's
         matrix product + argpartition here, which took half of a clone's render time)."""
         if self._faiss is None:
-            import faiss
-
-            index = faiss.IndexFlatL2(self.keys.shape[1])
-            index.add(np.ascontiguousarray(self.keys, dtype=np.float32))
-            self._faiss = index
+            self._faiss = _flat_index(self.keys)
         return self._faiss
 
     @cached_property
@@ -371,12 +367,7 @@ class TimbreBank:
         distribution (:attr:`target_warp`) and projected: what a conversion's input is
         matched against.  Built once per loaded bank (0.3 s for 6 minutes of recordings),
         so a process that converts again (a Python program, the benchmark) does not pay it again."""
-        import faiss
-
-        feats = self.project(self.target_warp(self.target_sp), self.target_f0 > 0)
-        index = faiss.IndexFlatL2(feats.shape[1])
-        index.add(np.ascontiguousarray(feats, dtype=np.float32))
-        return index
+        return _flat_index(self.project(self.target_warp(self.target_sp), self.target_f0 > 0))
 
     def nearest_own(self, coded_sp: np.ndarray, voiced: np.ndarray, warp: FeatureWarp) -> np.ndarray:
         """The person's frame to play for each frame of another speaker (a conversion's
@@ -609,6 +600,15 @@ class TimbreBank:
             label_names=tuple(meta.get("labels", ())),
             **{f"unit_{k}": arrays.get(f"unit_{k}") for k in UNIT_FIELDS},
         )  # fmt: skip
+
+
+def _flat_index(features: np.ndarray):
+    """An exact (flat L2) faiss index over rows of features."""
+    import faiss
+
+    index = faiss.IndexFlatL2(features.shape[1])
+    index.add(np.ascontiguousarray(features, dtype=np.float32))
+    return index
 
 
 def _viterbi(dist: np.ndarray, cand: np.ndarray, recording: np.ndarray) -> np.ndarray:
